@@ -1,0 +1,1 @@
+//! Local Clerk Frontend API emulator.

@@ -1,0 +1,1 @@
+//! Clerk for Yew.
