@@ -1,1 +1,417 @@
-//! Local Clerk Frontend API emulator.
+//! A local server that speaks Clerk's Frontend API (FAPI) on the wire, for
+//! offline development and tests of Clerk front ends.
+//!
+//! It is not a mock: clients and sessions live in memory and really change
+//! state (a removed session stays removed and its token endpoint refuses),
+//! session tokens are RS256 JWTs signed by a per-process RSA key published at
+//! `/.well-known/jwks.json`, and every error is answered with Clerk's error
+//! shape (`{"errors":[{code,message,long_message,meta}],"clerk_trace_id"}`).
+//!
+//! What it serves:
+//! - FAPI: `/v1/environment`, `/v1/health`, `/v1/client` (GET, PUT, POST,
+//!   DELETE), `/v1/client/sign_ins` (password strategy), `/v1/client/sessions`
+//!   (DELETE), `/v1/client/sessions/{id}` and its `touch`, `end`, `remove` and
+//!   `tokens`, `/v1/dev_browser`, plus `/.well-known/jwks.json`.
+//! - Test hooks under `/__emulator/`: the sessions ever created, fault
+//!   injection, the request log and a reset.
+//!
+//! The client is identified either by an HttpOnly `__client` cookie (the
+//! default, like a production instance) or, with [`Config::dev_browser`], by a
+//! `__clerk_db_jwt` query parameter obtained from `POST /v1/dev_browser` (like
+//! a development instance). Requests may use `POST ?_method=DELETE` (or PATCH,
+//! PUT) as clerk-js does, and form-urlencoded or JSON bodies (at most
+//! [`BODY_LIMIT`] bytes).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), clerk_emulator::Error> {
+//! let mut config = clerk_emulator::Config::default();
+//! config.addr = "127.0.0.1:0".parse().expect("literal address");
+//! let running = clerk_emulator::start(config).await?;
+//! println!("FAPI at {} with key {}", running.url(), running.publishable_key());
+//! running.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+// serde_json's json! macro recurses once per field; the environment is big.
+#![recursion_limit = "256"]
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde::Deserialize;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+mod api_error;
+mod error;
+mod fapi;
+mod hooks;
+mod ids;
+mod json;
+mod keys;
+mod middleware;
+mod store;
+
+pub use error::Error;
+
+/// Largest request body accepted, in bytes; bigger ones get a Clerk-shaped 413.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// How long [`Running::shutdown`] waits for in-flight requests before
+/// dropping them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// A user who can sign in with a password.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct User {
+    /// The e-mail address, used as the sign-in identifier (matched without
+    /// regard to ASCII case).
+    pub email: String,
+    /// The password, compared exactly.
+    pub password: String,
+    /// Optional first name.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// Optional last name.
+    #[serde(default)]
+    pub last_name: Option<String>,
+}
+
+impl User {
+    /// A user with no name.
+    pub fn new(email: impl Into<String>, password: impl Into<String>) -> Self {
+        Self {
+            email: email.into(),
+            password: password.into(),
+            first_name: None,
+            last_name: None,
+        }
+    }
+
+    /// Sets the first and last names.
+    pub fn with_name(mut self, first: Option<&str>, last: Option<&str>) -> Self {
+        self.first_name = first.map(str::to_owned);
+        self.last_name = last.map(str::to_owned);
+        self
+    }
+}
+
+/// The seeded users: `demo@example.com` / `demo-password-1` (Demo) and
+/// `ada@example.com` / `ada-password-1` (Ada Lovelace).
+pub fn default_users() -> Vec<User> {
+    vec![
+        User::new("demo@example.com", "demo-password-1").with_name(Some("Demo"), None),
+        User::new("ada@example.com", "ada-password-1").with_name(Some("Ada"), Some("Lovelace")),
+    ]
+}
+
+/// Reads users from a JSON file: an array of
+/// `{"email", "password", "first_name"?, "last_name"?}`.
+pub fn load_users(path: &Path) -> Result<Vec<User>, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::UsersRead {
+        path: path.to_owned(),
+        source,
+    })?;
+    let users: Vec<User> = serde_json::from_str(&text).map_err(|source| Error::UsersParse {
+        path: path.to_owned(),
+        source,
+    })?;
+    validate_users(&users)?;
+    Ok(users)
+}
+
+fn validate_users(users: &[User]) -> Result<(), Error> {
+    if users.is_empty() {
+        return Err(Error::UsersInvalid("the user list is empty".into()));
+    }
+    for (i, user) in users.iter().enumerate() {
+        let email = user.email.trim();
+        if email.is_empty() || !email.contains('@') {
+            return Err(Error::UsersInvalid(format!(
+                "user {i}: {:?} is not an e-mail address",
+                user.email
+            )));
+        }
+        if user.password.is_empty() {
+            return Err(Error::UsersInvalid(format!(
+                "user {i} ({email}): empty password"
+            )));
+        }
+        if users[..i]
+            .iter()
+            .any(|other| other.email.trim().eq_ignore_ascii_case(email))
+        {
+            return Err(Error::UsersInvalid(format!(
+                "user {i}: {email} appears twice"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// How to run the emulator. Start from [`Config::default`] and change fields
+/// or use the `with_*` methods.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// Where to listen; port 0 picks a free port. Default `127.0.0.1:8787`.
+    pub addr: SocketAddr,
+    /// Origins (`scheme://host[:port]`) that get CORS headers with
+    /// credentials. Default `http://127.0.0.1:8080` and `http://localhost:8080`.
+    pub allowed_origins: Vec<String>,
+    /// Allow several sessions per client (a second sign-in adds a session)
+    /// instead of answering `session_exists`. Default off.
+    pub multi_session: bool,
+    /// Development-instance mode: identify the client by a dev-browser token
+    /// in the `__clerk_db_jwt` query parameter instead of a cookie. Default off.
+    pub dev_browser: bool,
+    /// Who can sign in. Default [`default_users`].
+    pub users: Vec<User>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8787),
+            allowed_origins: vec![
+                "http://127.0.0.1:8080".to_owned(),
+                "http://localhost:8080".to_owned(),
+            ],
+            multi_session: false,
+            dev_browser: false,
+            users: default_users(),
+        }
+    }
+}
+
+impl Config {
+    /// Sets [`Config::addr`].
+    pub fn with_addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Sets [`Config::allowed_origins`].
+    pub fn with_allowed_origins<I, S>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allowed_origins = origins.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets [`Config::multi_session`].
+    pub fn with_multi_session(mut self, on: bool) -> Self {
+        self.multi_session = on;
+        self
+    }
+
+    /// Sets [`Config::dev_browser`].
+    pub fn with_dev_browser(mut self, on: bool) -> Self {
+        self.dev_browser = on;
+        self
+    }
+
+    /// Sets [`Config::users`].
+    pub fn with_users(mut self, users: Vec<User>) -> Self {
+        self.users = users;
+        self
+    }
+}
+
+/// The publishable key clerk-js derives the FAPI URL from:
+/// `pk_test_` + base64 (standard alphabet, padded) of `host:port$`.
+///
+/// ```
+/// assert_eq!(
+///     clerk_emulator::publishable_key_for("127.0.0.1:8787"),
+///     "pk_test_MTI3LjAuMC4xOjg3ODck"
+/// );
+/// ```
+pub fn publishable_key_for(host_port: &str) -> String {
+    format!("pk_test_{}", STANDARD.encode(format!("{host_port}$")))
+}
+
+/// Shared state behind every handler.
+pub(crate) struct Inner {
+    pub multi_session: bool,
+    pub dev_browser: bool,
+    pub allowed_origins: Vec<String>,
+    /// `http://host:port`, also the `iss` of session tokens.
+    pub base_url: String,
+    pub keys: keys::Keys,
+    store: Mutex<store::Store>,
+    hooks: Mutex<hooks::HookState>,
+}
+
+impl Inner {
+    /// The store; a panic elsewhere never makes it unusable.
+    pub fn store(&self) -> MutexGuard<'_, store::Store> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn hooks(&self) -> MutexGuard<'_, hooks::HookState> {
+        self.hooks.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+pub(crate) type AppState = Arc<Inner>;
+
+fn validate_origin(origin: &str) -> Result<String, Error> {
+    let trimmed = origin.trim().trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("http://")
+        .or_else(|| trimmed.strip_prefix("https://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', ' ']) => {
+            Ok(trimmed.to_owned())
+        }
+        _ => Err(Error::InvalidOrigin(origin.to_owned())),
+    }
+}
+
+/// The URL clients use for a listening address: an unspecified address
+/// (0.0.0.0, ::) is reached through loopback.
+fn base_url_for(addr: SocketAddr) -> String {
+    let ip = if addr.ip().is_unspecified() {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    } else {
+        addr.ip()
+    };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
+}
+
+fn build_state(config: Config, base_url: String, keys: keys::Keys) -> Result<AppState, Error> {
+    validate_users(&config.users)?;
+    let allowed_origins = config
+        .allowed_origins
+        .iter()
+        .map(|o| validate_origin(o))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Arc::new(Inner {
+        multi_session: config.multi_session,
+        dev_browser: config.dev_browser,
+        allowed_origins,
+        base_url,
+        keys,
+        store: Mutex::new(store::Store::new(&config.users)),
+        hooks: Mutex::new(hooks::HookState::default()),
+    }))
+}
+
+/// The emulator as an [`axum::Router`], without binding a socket (for
+/// driving it with `tower::ServiceExt::oneshot`). Tokens name
+/// `http://{config.addr}` as their issuer. Generates an RSA key, which takes
+/// a moment: call it from a blocking context or once per test.
+pub fn router(config: Config) -> Result<axum::Router, Error> {
+    let base_url = base_url_for(config.addr);
+    let keys = keys::Keys::with_signer(keys::Signer::generate()?)?;
+    let state = build_state(config, base_url, keys)?;
+    Ok(middleware::app(state))
+}
+
+/// A running emulator. Dropping it stops the server too (without waiting);
+/// [`Running::shutdown`] stops it and waits.
+#[derive(Debug)]
+pub struct Running {
+    addr: SocketAddr,
+    base_url: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Running {
+    /// The bound address (with the real port when port 0 was asked for).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:8787` (FAPI lives under `/v1`).
+    pub fn url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    /// The publishable key that points clerk-js at this emulator.
+    pub fn publishable_key(&self) -> String {
+        let host_port = self
+            .base_url
+            .strip_prefix("http://")
+            .unwrap_or(&self.base_url);
+        publishable_key_for(host_port)
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish (for at
+    /// most a few seconds) and returns once the server task has ended.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            // The server may already be gone; nothing to do then.
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Binds `config.addr`, generates the signing key and spawns the server on
+/// the current Tokio runtime.
+pub async fn start(config: Config) -> Result<Running, Error> {
+    let requested = config.addr;
+    let listener = tokio::net::TcpListener::bind(requested)
+        .await
+        .map_err(|source| Error::Bind {
+            addr: requested,
+            source,
+        })?;
+    let addr = listener.local_addr()?;
+    let base_url = base_url_for(addr);
+    let state = build_state(config, base_url.clone(), keys::Keys::new()?)?;
+    // Generate the RSA key in the background so startup stays fast; the
+    // first token or JWKS request waits for it if it is not ready yet.
+    let warm = Arc::clone(&state);
+    tokio::spawn(async move {
+        if let Err(e) = warm.keys.signer().await {
+            eprintln!("clerk-emulator: {e}");
+        }
+    });
+    let app = middleware::app(state);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                // A dropped sender (Running dropped) also means stop.
+                let _ = stopped.await;
+            })
+            .await;
+        if let Err(e) = served {
+            eprintln!("clerk-emulator: server error: {e}");
+        }
+    });
+    Ok(Running {
+        addr,
+        base_url,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}

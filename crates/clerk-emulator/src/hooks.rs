@@ -1,0 +1,229 @@
+//! Test hooks under `/__emulator/`: sessions, fault injection, the request
+//! log and reset. They are not part of Clerk's API.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::api_error::ApiError;
+use crate::AppState;
+
+/// Oldest entries are dropped past this many, so a long-running emulator
+/// does not grow without bound.
+const LOG_CAP: usize = 100_000;
+
+/// Longest delay a fault may ask for (ms), so a typo cannot hang a suite.
+const MAX_DELAY_MS: u64 = 120_000;
+
+#[derive(Debug, Default)]
+pub(crate) struct HookState {
+    pub faults: Vec<Fault>,
+    pub log: Vec<LogEntry>,
+}
+
+/// A pending fault, as posted and as listed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Fault {
+    pub count: u32,
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+    #[serde(default)]
+    pub drop: bool,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub method: Option<String>,
+}
+
+impl Fault {
+    fn matches(&self, method: &str, path: &str) -> bool {
+        self.path.as_deref().is_none_or(|p| path.starts_with(p))
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
+    }
+
+    /// The kind recorded in the request log.
+    pub fn kind(&self) -> &'static str {
+        if self.drop {
+            "drop"
+        } else if self.status.is_some() {
+            "status"
+        } else {
+            "delay"
+        }
+    }
+}
+
+/// One FAPI request, as `GET /__emulator/requests` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct LogEntry {
+    /// The effective method (after `_method`).
+    pub method: String,
+    pub path: String,
+    /// The raw query string, "" when there is none.
+    pub query: String,
+    /// 0 when the connection was dropped by a fault.
+    pub status: u16,
+    /// Body bytes received.
+    pub request_bytes: usize,
+    /// Body bytes sent.
+    pub response_bytes: usize,
+    pub preflight: bool,
+    /// `"status"`, `"delay"` or `"drop"` when a fault applied.
+    pub fault: Option<&'static str>,
+}
+
+impl HookState {
+    /// Takes one use of the first pending fault matching the request.
+    pub fn take_fault(&mut self, method: &str, path: &str) -> Option<Fault> {
+        let index = self.faults.iter().position(|f| f.matches(method, path))?;
+        let fault = self.faults.get_mut(index)?;
+        fault.count = fault.count.saturating_sub(1);
+        let taken = fault.clone();
+        if fault.count == 0 {
+            self.faults.remove(index);
+        }
+        Some(taken)
+    }
+
+    pub fn record(&mut self, entry: LogEntry) {
+        if self.log.len() >= LOG_CAP {
+            self.log.remove(0);
+        }
+        self.log.push(entry);
+    }
+}
+
+/// `GET /__emulator/sessions`: every session ever created.
+pub(crate) async fn sessions(State(state): State<AppState>) -> Json<Value> {
+    let store = state.store();
+    let list: Vec<Value> = store
+        .sessions
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "status": s.status.as_str(),
+                "client_id": s.client_id,
+                "user_id": s.user_id,
+            })
+        })
+        .collect();
+    Json(Value::Array(list))
+}
+
+/// `GET /__emulator/faults`.
+pub(crate) async fn list_faults(State(state): State<AppState>) -> Json<Vec<Fault>> {
+    Json(state.hooks().faults.clone())
+}
+
+/// `POST /__emulator/faults`: queue a fault (JSON body).
+pub(crate) async fn add_fault(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let mut fault: Fault = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::malformed_body(format!("Expected a fault object: {e}")))?;
+    if fault.count == 0 {
+        return Err(ApiError::param_invalid(
+            "count",
+            "count must be at least 1.",
+        ));
+    }
+    if let Some(status) = fault.status {
+        if !(400..=599).contains(&status) {
+            return Err(ApiError::param_invalid(
+                "status",
+                "status must be between 400 and 599.",
+            ));
+        }
+        if fault.drop {
+            return Err(ApiError::param_invalid(
+                "status",
+                "A fault either answers a status or drops the connection, not both.",
+            ));
+        }
+    }
+    if fault.delay_ms.is_some_and(|d| d > MAX_DELAY_MS) {
+        return Err(ApiError::param_invalid(
+            "delay_ms",
+            format!("delay_ms must be at most {MAX_DELAY_MS}."),
+        ));
+    }
+    if fault.status.is_none() && fault.delay_ms.is_none() && !fault.drop {
+        return Err(ApiError::param_missing("status"));
+    }
+    if fault.path.as_deref().is_some_and(|p| !p.starts_with('/')) {
+        return Err(ApiError::param_invalid("path", "path must start with /."));
+    }
+    if let Some(method) = fault.method.as_mut() {
+        method.make_ascii_uppercase();
+    }
+    state.hooks().faults.push(fault.clone());
+    Ok((StatusCode::CREATED, Json(fault)).into_response())
+}
+
+/// `DELETE /__emulator/faults`.
+pub(crate) async fn clear_faults(State(state): State<AppState>) -> StatusCode {
+    state.hooks().faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+/// `GET /__emulator/requests`.
+pub(crate) async fn list_requests(State(state): State<AppState>) -> Json<Vec<LogEntry>> {
+    Json(state.hooks().log.clone())
+}
+
+/// `DELETE /__emulator/requests`.
+pub(crate) async fn clear_requests(State(state): State<AppState>) -> StatusCode {
+    state.hooks().log.clear();
+    StatusCode::NO_CONTENT
+}
+
+/// `POST /__emulator/reset`: forget clients, sessions, faults and the log.
+pub(crate) async fn reset(State(state): State<AppState>) -> StatusCode {
+    state.store().reset();
+    let mut hooks = state.hooks();
+    hooks.faults.clear();
+    hooks.log.clear();
+    StatusCode::NO_CONTENT
+}
+
+/// `GET /__emulator/avatar/{user_id}.svg`: the `image_url` of users, a
+/// circle with the initial, so pages render without the Internet.
+pub(crate) async fn avatar(
+    State(state): State<AppState>,
+    file: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError::not_found_route("GET", "/__emulator/avatar");
+    let Path(file) = file.map_err(|_| not_found())?;
+    let id = file.strip_suffix(".svg").ok_or_else(not_found)?;
+    let initial = {
+        let store = state.store();
+        let user = store.user(id).ok_or_else(not_found)?;
+        user.first_name
+            .as_deref()
+            .unwrap_or(&user.email)
+            .chars()
+            .next()
+            .filter(char::is_ascii_alphanumeric)
+            .unwrap_or('?')
+            .to_ascii_uppercase()
+    };
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"64\" height=\"64\" viewBox=\"0 0 64 64\">\
+         <circle cx=\"32\" cy=\"32\" r=\"32\" fill=\"#6c47ff\"/>\
+         <text x=\"32\" y=\"42\" font-family=\"sans-serif\" font-size=\"28\" fill=\"#fff\" \
+         text-anchor=\"middle\">{initial}</text></svg>"
+    );
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}

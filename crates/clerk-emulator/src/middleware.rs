@@ -1,0 +1,349 @@
+//! The routes and the layer in front of them: CORS, `_method` override, the
+//! body limit, injected faults, the dev-browser gate, the request log and
+//! the guarantee that every error body is Clerk-shaped.
+//!
+//! The layer wraps the whole inner router (as the fallback service of an
+//! outer one) so that it runs *before* routing: `POST ?_method=DELETE` must
+//! be routed as a DELETE.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{from_fn_with_state, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+use crate::api_error::ApiError;
+use crate::hooks::LogEntry;
+use crate::{fapi, hooks, AppState, BODY_LIMIT};
+
+/// Methods announced in preflight answers.
+const ALLOWED_METHODS: &str = "GET, POST, PUT, PATCH, DELETE";
+/// Headers always allowed in preflight answers, besides the requested ones.
+const ALLOWED_HEADERS: &str = "content-type, authorization";
+const PREFLIGHT_MAX_AGE: &str = "600";
+
+/// The full application.
+pub(crate) fn app(state: AppState) -> Router {
+    let inner = Router::new()
+        .route("/v1/health", get(fapi::health))
+        .route("/v1/environment", get(fapi::environment))
+        .route("/v1/dev_browser", post(fapi::create_dev_browser))
+        .route(
+            "/v1/client",
+            get(fapi::get_client)
+                .put(fapi::create_client)
+                .post(fapi::create_client)
+                .delete(fapi::delete_client),
+        )
+        .route("/v1/client/sign_ins", post(fapi::sign_in))
+        .route(
+            "/v1/client/sessions",
+            axum::routing::delete(fapi::remove_all_sessions),
+        )
+        .route(
+            "/v1/client/sessions/{id}",
+            get(fapi::session_route::<{ fapi::GET }>),
+        )
+        .route(
+            "/v1/client/sessions/{id}/touch",
+            post(fapi::session_route::<{ fapi::TOUCH }>),
+        )
+        .route(
+            "/v1/client/sessions/{id}/end",
+            post(fapi::session_route::<{ fapi::END }>),
+        )
+        .route(
+            "/v1/client/sessions/{id}/remove",
+            post(fapi::session_route::<{ fapi::REMOVE }>),
+        )
+        .route("/v1/client/sessions/{id}/tokens", post(fapi::create_token))
+        .route("/.well-known/jwks.json", get(fapi::jwks))
+        .route("/__emulator/sessions", get(hooks::sessions))
+        .route(
+            "/__emulator/faults",
+            get(hooks::list_faults)
+                .post(hooks::add_fault)
+                .delete(hooks::clear_faults),
+        )
+        .route(
+            "/__emulator/requests",
+            get(hooks::list_requests).delete(hooks::clear_requests),
+        )
+        .route("/__emulator/reset", post(hooks::reset))
+        .route("/__emulator/avatar/{file}", get(hooks::avatar))
+        .fallback(fapi::not_found)
+        .with_state(state.clone());
+    Router::new()
+        .fallback_service(inner)
+        .layer(from_fn_with_state(state, front))
+}
+
+fn is_fapi(path: &str) -> bool {
+    path == "/v1" || path.starts_with("/v1/")
+}
+
+/// FAPI paths a development instance serves without a dev-browser token.
+fn dev_browser_exempt(path: &str) -> bool {
+    matches!(
+        path,
+        "/v1/dev_browser" | "/v1/environment" | "/v1/health" | "/v1/proxy-health"
+    )
+}
+
+/// The request's `Origin` when it is one of the allowed origins.
+fn allowed_origin(state: &AppState, headers: &HeaderMap) -> Option<HeaderValue> {
+    let origin = headers.get(header::ORIGIN)?;
+    let text = origin.to_str().ok()?;
+    state
+        .allowed_origins
+        .iter()
+        .any(|o| o == text)
+        .then(|| origin.clone())
+}
+
+fn add_cors(headers: &mut HeaderMap, origin: Option<&HeaderValue>) {
+    headers.append(header::VARY, HeaderValue::from_static("Origin"));
+    if let Some(origin) = origin {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            HeaderValue::from_static("true"),
+        );
+    }
+}
+
+/// The answer to a CORS preflight; without CORS headers when the origin is
+/// not allowed, so the browser refuses the real request.
+fn preflight(request_headers: &HeaderMap, origin: Option<&HeaderValue>) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let headers = response.headers_mut();
+    add_cors(headers, origin);
+    headers.append(
+        header::VARY,
+        HeaderValue::from_static("Access-Control-Request-Method, Access-Control-Request-Headers"),
+    );
+    if origin.is_some() {
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static(ALLOWED_METHODS),
+        );
+        // Echo what was asked for (only if it is a plain header list).
+        let requested = request_headers
+            .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| {
+                v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ',' | ' '))
+            })
+            .filter(|v| !v.trim().is_empty());
+        let allow = match requested {
+            Some(extra) => format!("{ALLOWED_HEADERS}, {}", extra.to_ascii_lowercase()),
+            None => ALLOWED_HEADERS.to_owned(),
+        };
+        if let Ok(value) = HeaderValue::from_str(&allow) {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, value);
+        }
+        headers.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static(PREFLIGHT_MAX_AGE),
+        );
+    }
+    response
+}
+
+/// The method clerk-js means: `POST ?_method=DELETE|PATCH|PUT` overrides.
+fn effective_method(method: &Method, query: Option<&str>) -> Method {
+    if method != Method::POST {
+        return method.clone();
+    }
+    let wanted = query.and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "_method")
+            .map(|(_, v)| v.to_ascii_uppercase())
+    });
+    match wanted.as_deref() {
+        Some("DELETE") => Method::DELETE,
+        Some("PATCH") => Method::PATCH,
+        Some("PUT") => Method::PUT,
+        _ => Method::POST,
+    }
+}
+
+/// A response body that fails at once: hyper then aborts the connection
+/// without sending a response, which a browser sees as a network error.
+struct Abort;
+
+impl axum::body::HttpBody for Abort {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "connection dropped by an injected fault",
+        ))))
+    }
+}
+
+/// Replaces a non-JSON error body (axum's own 405, a rejection...) with
+/// Clerk's error shape, keeping the other headers (`Allow`, `Set-Cookie`).
+fn clerk_shaped(response: Response, method: &Method, path: &str) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let mut replacement = ApiError::for_status(status, method.as_str(), path).into_response();
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            replacement
+                .headers_mut()
+                .append(name.clone(), value.clone());
+        }
+    }
+    replacement
+}
+
+/// Reads the whole request body, at most [`BODY_LIMIT`] bytes.
+async fn read_body(body: Body, declared: Option<u64>) -> Result<Bytes, ApiError> {
+    if declared.is_some_and(|len| len > BODY_LIMIT as u64) {
+        return Err(ApiError::body_too_large(BODY_LIMIT));
+    }
+    match Limited::new(body, BODY_LIMIT).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(ApiError::body_too_large(BODY_LIMIT))
+        }
+        Err(e) => Err(ApiError::malformed_body(format!(
+            "The request body could not be read: {e}."
+        ))),
+    }
+}
+
+/// The layer in front of every route.
+async fn front(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let origin = allowed_origin(&state, request.headers());
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().unwrap_or("").to_owned();
+    let fapi = is_fapi(&path);
+
+    if request.method() == Method::OPTIONS
+        && request
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+    {
+        let response = preflight(request.headers(), origin.as_ref());
+        if fapi {
+            state.hooks().record(LogEntry {
+                method: Method::OPTIONS.to_string(),
+                path,
+                query,
+                status: response.status().as_u16(),
+                request_bytes: 0,
+                response_bytes: 0,
+                preflight: true,
+                fault: None,
+            });
+        }
+        return response;
+    }
+
+    let method = effective_method(request.method(), request.uri().query());
+    let (mut parts, body) = request.into_parts();
+    parts.method = method.clone();
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+
+    let mut fault_kind = None;
+    let request_bytes;
+    let response = 'answer: {
+        let body = match read_body(body, declared).await {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                request_bytes = declared.map_or(0, |d| usize::try_from(d).unwrap_or(usize::MAX));
+                break 'answer err.into_response();
+            }
+        };
+        request_bytes = body.len();
+
+        if fapi {
+            let fault = state.hooks().take_fault(method.as_str(), &path);
+            if let Some(fault) = fault {
+                fault_kind = Some(fault.kind());
+                if let Some(ms) = fault.delay_ms {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                }
+                if fault.drop {
+                    state.hooks().record(LogEntry {
+                        method: method.to_string(),
+                        path,
+                        query,
+                        status: 0,
+                        request_bytes,
+                        response_bytes: 0,
+                        preflight: false,
+                        fault: fault_kind,
+                    });
+                    return Response::new(Body::new(Abort));
+                }
+                if let Some(status) = fault.status.and_then(|s| StatusCode::from_u16(s).ok()) {
+                    break 'answer ApiError::injected(status).into_response();
+                }
+            }
+            if state.dev_browser
+                && !dev_browser_exempt(&path)
+                && fapi::dev_browser_id(&state, &parts.uri).is_none()
+            {
+                break 'answer ApiError::dev_browser_unauthenticated().into_response();
+            }
+        }
+
+        let request = Request::from_parts(parts, Body::from(body));
+        clerk_shaped(next.run(request).await, &method, &path)
+    };
+
+    let (mut head, body) = response.into_parts();
+    let bytes = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        // Our own bodies are in memory; a failure here means a bug, answered
+        // as a Clerk-shaped error rather than a broken connection.
+        Err(_) => {
+            let err = ApiError::internal("The response body could not be produced.");
+            head.status = err.status;
+            Bytes::from(err.body().to_string())
+        }
+    };
+    add_cors(&mut head.headers, origin.as_ref());
+    if fapi {
+        head.headers
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        state.hooks().record(LogEntry {
+            method: method.to_string(),
+            path,
+            query,
+            status: head.status.as_u16(),
+            request_bytes,
+            response_bytes: bytes.len(),
+            preflight: false,
+            fault: fault_kind,
+        });
+    }
+    Response::from_parts(head, Body::from(bytes))
+}
