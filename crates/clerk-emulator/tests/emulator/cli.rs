@@ -1,0 +1,213 @@
+//! The binary (startup lines, SIGTERM) and the users file.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use clerk_emulator::{Config, Error};
+use reqwest::StatusCode;
+
+use crate::common::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_clerk-emulator");
+
+/// Kills the child if a test fails half-way.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Spawns the binary and reads stdout lines on a thread, so the test can
+/// wait for them with a timeout.
+fn spawn(args: &[&str]) -> (Guard, mpsc::Receiver<String>) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().expect("stdout piped");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (Guard(child), rx)
+}
+
+fn next_line(rx: &mpsc::Receiver<String>) -> String {
+    rx.recv_timeout(Duration::from_secs(30))
+        .expect("a line on stdout within 30 s")
+}
+
+/// Waits (with a timeout) for the child to exit and returns its status.
+fn wait_exit(guard: &mut Guard) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = guard.0.try_wait().expect("try_wait") {
+            return status;
+        }
+        assert!(std::time::Instant::now() < deadline, "did not exit in 30 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test]
+async fn binary_prints_banner_serves_and_exits_on_sigterm() {
+    let (mut guard, rx) = spawn(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--allowed-origin",
+        "http://127.0.0.1:3000",
+        "--multi-session",
+    ]);
+    let first = next_line(&rx);
+    let url = first
+        .strip_prefix("clerk-emulator listening on ")
+        .unwrap_or_else(|| panic!("first line: {first}"))
+        .to_owned();
+    let host_port = url.strip_prefix("http://127.0.0.1:").expect("loopback URL");
+    let port: u16 = host_port.parse().expect("port");
+    assert_ne!(port, 0, "the real port is printed");
+    let second = next_line(&rx);
+    assert_eq!(
+        second,
+        format!(
+            "publishable key: {}",
+            clerk_emulator::publishable_key_for(&format!("127.0.0.1:{port}"))
+        )
+    );
+    let rest: Vec<String> = (0..5).map(|_| next_line(&rx)).collect();
+    let rest = rest.join("\n");
+    assert!(rest.contains("http://127.0.0.1:3000"), "{rest}");
+    assert!(rest.contains("multi-session"), "{rest}");
+    assert!(
+        rest.contains("demo@example.com / demo-password-1"),
+        "{rest}"
+    );
+
+    let health = reqwest::get(format!("{url}/v1/health"))
+        .await
+        .expect("served");
+    assert_eq!(health.status(), StatusCode::OK);
+
+    let pid = guard.0.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let status = wait_exit(&mut guard);
+    assert_eq!(status.code(), Some(0), "clean exit on SIGTERM");
+}
+
+#[test]
+fn default_key_matches_clerk_format() {
+    assert_eq!(
+        clerk_emulator::publishable_key_for("127.0.0.1:8787"),
+        "pk_test_MTI3LjAuMC4xOjg3ODck"
+    );
+    // Padding is kept, as in Clerk's keys.
+    assert_eq!(
+        clerk_emulator::publishable_key_for("localhost:80"),
+        "pk_test_bG9jYWxob3N0OjgwJA=="
+    );
+}
+
+#[tokio::test]
+async fn users_file_replaces_the_demo_users() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("users.json");
+    std::fs::write(
+        &path,
+        r#"[{"email": "grace@example.com", "password": "cobol-1959", "first_name": "Grace", "last_name": "Hopper"},
+            {"email": "nameless@example.com", "password": "pw"}]"#,
+    )
+    .expect("write");
+    let users = clerk_emulator::load_users(&path).expect("valid file");
+    assert_eq!(users.len(), 2);
+    let emu = start_with(Config::default().with_users(users)).await;
+    let signed = emu.sign_in(("grace@example.com", "cobol-1959")).await;
+    assert_eq!(
+        signed["client"]["sessions"][0]["user"]["last_name"],
+        "Hopper"
+    );
+    expect_error(
+        emu.post_form(
+            "/v1/client/sign_ins",
+            &[("identifier", DEMO.0), ("password", DEMO.1)],
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "session_exists",
+    )
+    .await;
+    // A new browser: the demo users are gone.
+    expect_error(
+        client()
+            .post(emu.url("/v1/client/sign_ins"))
+            .form(&[("identifier", DEMO.0), ("password", DEMO.1)])
+            .send()
+            .await
+            .expect("sent"),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "form_identifier_not_found",
+    )
+    .await;
+}
+
+#[test]
+fn bad_users_files_are_clear_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = [
+        ("missing.json", None),
+        ("syntax.json", Some("[{\"email\": ")),
+        ("shape.json", Some("{\"email\": \"a@b.c\"}")),
+        ("unknown.json", Some("[{\"email\": \"a@b.c\", \"password\": \"p\", \"pw\": 1}]")),
+        ("empty.json", Some("[]")),
+        ("no-at.json", Some("[{\"email\": \"nobody\", \"password\": \"p\"}]")),
+        ("no-pw.json", Some("[{\"email\": \"a@b.c\", \"password\": \"\"}]")),
+        (
+            "dup.json",
+            Some("[{\"email\": \"a@b.c\", \"password\": \"p\"}, {\"email\": \"A@B.C\", \"password\": \"q\"}]"),
+        ),
+    ];
+    for (name, content) in cases {
+        let path = dir.path().join(name);
+        if let Some(content) = content {
+            std::fs::write(&path, content).expect("write");
+        }
+        let err = clerk_emulator::load_users(&path).expect_err(name);
+        match (name, &err) {
+            ("missing.json", Error::UsersRead { .. })
+            | ("syntax.json" | "shape.json" | "unknown.json", Error::UsersParse { .. })
+            | (_, Error::UsersInvalid(_)) => {}
+            _ => panic!("{name}: unexpected {err:?}"),
+        }
+        // The binary says so on stderr and exits 2, without a panic.
+        let child = Command::new(BIN)
+            .args(["--addr", "127.0.0.1:0", "--users"])
+            .arg(&path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let mut guard = Guard(child);
+        let status = wait_exit(&mut guard);
+        let mut stderr = String::new();
+        if let Some(mut pipe) = guard.0.stderr.take() {
+            pipe.read_to_string(&mut stderr).expect("stderr");
+        }
+        assert_eq!(status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains("clerk-emulator:"), "{name}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+    }
+}

@@ -1,0 +1,189 @@
+//! The fault switch and the request log.
+
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::common::*;
+
+#[tokio::test]
+async fn status_fault_then_exhausted() {
+    let emu = start().await;
+    emu.add_fault(json!({"count": 2, "status": 503})).await;
+    for _ in 0..2 {
+        let resp = emu.get("/v1/environment").await;
+        let body = expect_error(resp, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
+        assert_eq!(body["errors"][0]["meta"]["injected"], true);
+    }
+    // Count exhausted: handled normally again, nothing pending.
+    ok_json(emu.get("/v1/environment").await).await;
+    let pending = ok_json(emu.get("/__emulator/faults").await).await;
+    assert_eq!(pending, json!([]));
+    let faults: Vec<_> = emu
+        .requests_log()
+        .await
+        .iter()
+        .map(|e| e["fault"].clone())
+        .collect();
+    assert_eq!(faults, [json!("status"), json!("status"), json!(null)]);
+}
+
+#[tokio::test]
+async fn delay_fault_delays_then_handles() {
+    let emu = start().await;
+    emu.add_fault(json!({"count": 1, "delay_ms": 400})).await;
+    let started = Instant::now();
+    ok_json(emu.get("/v1/environment").await).await;
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(400), "took {took:?}");
+    // The next one is not delayed by the fault (measured against the same bar).
+    let started = Instant::now();
+    ok_json(emu.get("/v1/environment").await).await;
+    assert!(started.elapsed() < Duration::from_millis(400));
+}
+
+#[tokio::test]
+async fn drop_fault_is_a_connection_error() {
+    let emu = start().await;
+    emu.add_fault(json!({"count": 1, "drop": true})).await;
+    let result = emu.req(Method::GET, "/v1/client").send().await;
+    let err = result.expect_err("no response for a dropped connection");
+    assert!(!err.is_status(), "{err}");
+    assert!(
+        err.is_request() || err.is_connect() || err.is_body(),
+        "{err:?}"
+    );
+    // The next request is served.
+    ok_json(emu.get("/v1/client").await).await;
+    let log = emu.requests_log().await;
+    assert_eq!(log[0]["status"], 0);
+    assert_eq!(log[0]["fault"], "drop");
+}
+
+#[tokio::test]
+async fn method_and_path_filters() {
+    let emu = start_with(clerk_emulator::Config::default().with_multi_session(true)).await;
+    let sid = str_at(&emu.sign_in(DEMO).await, "/response/created_session_id");
+    emu.add_fault(
+        json!({"count": 1, "status": 500, "method": "delete", "path": "/v1/client/sessions"}),
+    )
+    .await;
+    // Not matching: GET on the path, DELETE elsewhere (/v1/client is not under the prefix).
+    ok_json(emu.get(&format!("/v1/client/sessions/{sid}")).await).await;
+    ok_json(emu.get("/v1/client").await).await;
+    // Matching through the override: POST ?_method=DELETE is a DELETE.
+    expect_error(
+        emu.post_form("/v1/client/sessions?_method=DELETE", &[])
+            .await,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_clerk_error",
+    )
+    .await;
+    // The fault hid the real handler: the session is still active.
+    assert_eq!(emu.hook_status(&sid).await.as_deref(), Some("active"));
+    ok_json(
+        emu.post_form("/v1/client/sessions?_method=DELETE", &[])
+            .await,
+    )
+    .await;
+    assert_eq!(emu.hook_status(&sid).await.as_deref(), Some("removed"));
+}
+
+#[tokio::test]
+async fn faults_only_hit_fapi_and_can_be_cleared() {
+    let emu = start().await;
+    emu.add_fault(json!({"count": 3, "status": 429})).await;
+    // Hooks and the JWKS are not FAPI: no fault consumed.
+    ok_json(emu.get("/__emulator/sessions").await).await;
+    emu.jwks().await;
+    let pending = ok_json(emu.get("/__emulator/faults").await).await;
+    assert_eq!(pending[0]["count"], 3);
+    let resp = emu.send(Method::DELETE, "/__emulator/faults").await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    ok_json(emu.get("/v1/environment").await).await;
+}
+
+#[tokio::test]
+async fn bad_fault_specs_are_clerk_errors() {
+    let emu = start().await;
+    for (spec, status, code) in [
+        (
+            json!({"count": 0, "status": 500}),
+            422,
+            "form_param_format_invalid",
+        ),
+        (
+            json!({"count": 1, "status": 200}),
+            422,
+            "form_param_format_invalid",
+        ),
+        (json!({"count": 1}), 422, "form_param_missing"),
+        (
+            json!({"count": 1, "status": 500, "drop": true}),
+            422,
+            "form_param_format_invalid",
+        ),
+        (
+            json!({"count": 1, "drop": true, "path": "v1"}),
+            422,
+            "form_param_format_invalid",
+        ),
+        (
+            json!({"count": 1, "status": 500, "bogus": 1}),
+            400,
+            "malformed_request_body",
+        ),
+        (json!("nope"), 400, "malformed_request_body"),
+    ] {
+        let resp = emu
+            .req(Method::POST, "/__emulator/faults")
+            .json(&spec)
+            .send()
+            .await
+            .expect("sent");
+        expect_error(resp, StatusCode::from_u16(status).expect("status"), code).await;
+    }
+    assert_eq!(
+        ok_json(emu.get("/__emulator/faults").await).await,
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn request_log_counts_and_reset() {
+    let emu = start().await;
+    emu.sign_in(DEMO).await;
+    emu.get("/v1/client?_clerk_js_version=5.0.0").await;
+    let log = emu.requests_log().await;
+    assert_eq!(log.len(), 2);
+    let first = &log[0];
+    assert_eq!(first["method"], "POST");
+    assert_eq!(first["path"], "/v1/client/sign_ins");
+    assert_eq!(first["status"], 200);
+    assert_eq!(first["preflight"], false);
+    let sent = "strategy=password&identifier=demo%40example.com&password=demo-password-1";
+    assert_eq!(first["request_bytes"], sent.len());
+    assert!(first["response_bytes"].as_u64().unwrap_or(0) > 1000);
+    assert_eq!(log[1]["query"], "_clerk_js_version=5.0.0");
+
+    let resp = emu.send(Method::DELETE, "/__emulator/requests").await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    assert!(emu.requests_log().await.is_empty());
+
+    // Reset forgets clients and sessions; users stay.
+    emu.add_fault(json!({"count": 5, "delay_ms": 1})).await;
+    let resp = emu.send(Method::POST, "/__emulator/reset").await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    assert!(emu.hook_sessions().await.is_empty());
+    assert_eq!(
+        ok_json(emu.get("/__emulator/faults").await).await,
+        json!([])
+    );
+    // The old cookie names a client that no longer exists: signed out, and
+    // the stale cookie is expired.
+    let resp = emu.get("/v1/client").await;
+    assert!(client_set_cookie(&resp).is_some_and(|c| c.contains("Max-Age=0")));
+    assert_eq!(ok_json(resp).await["client"], serde_json::Value::Null);
+    emu.sign_in(DEMO).await;
+}

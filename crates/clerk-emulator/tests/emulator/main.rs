@@ -1,0 +1,11 @@
+//! Integration tests: one binary (links once) with a module per area.
+
+mod cli;
+mod common;
+mod cors;
+mod dev_browser;
+mod errors;
+mod faults;
+mod flows;
+mod props;
+mod schema;

@@ -1,0 +1,268 @@
+//! Property test over request handling: random methods, paths, queries,
+//! headers, cookies and bodies never panic the router, never produce a 5xx,
+//! and every 4xx body is Clerk's error shape.
+
+use std::sync::OnceLock;
+
+use axum::body::Body;
+use axum::http::{header, Request};
+use axum::Router;
+use clerk_emulator::Config;
+use http_body_util::BodyExt;
+use proptest::prelude::*;
+use tower::ServiceExt;
+
+use crate::common::clerk_error_code;
+
+/// One runtime and one router (with a signed-in client) for all cases.
+struct Fixture {
+    runtime: tokio::runtime::Runtime,
+    router: Router,
+    valid_cookie: String,
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let config = Config::default().with_multi_session(true);
+        let router = clerk_emulator::router(config).expect("router");
+        let valid_cookie = runtime.block_on(async {
+            let request = Request::post("/v1/client/sign_ins")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(
+                    "identifier=demo@example.com&password=demo-password-1",
+                ))
+                .expect("request");
+            let response = router.clone().oneshot(request).await.expect("infallible");
+            assert!(response.status().is_success());
+            response
+                .headers()
+                .get(header::SET_COOKIE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(';').next())
+                .expect("cookie")
+                .to_owned()
+        });
+        Fixture {
+            runtime,
+            router,
+            valid_cookie,
+        }
+    })
+}
+
+/// Any bytes, percent-encoded so the URI stays parseable.
+fn junk_segment() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-zA-Z0-9_-]{0,30}",
+        prop::collection::vec(any::<u8>(), 0..20)
+            .prop_map(|bytes| bytes.iter().map(|b| format!("%{b:02X}")).collect()),
+        Just("sess_".to_owned()),
+        Just("..".to_owned()),
+    ]
+}
+
+fn path() -> impl Strategy<Value = String> {
+    let fixed = prop::sample::select(vec![
+        "/v1/client",
+        "/v1/client/sign_ins",
+        "/v1/client/sessions",
+        "/v1/environment",
+        "/v1/health",
+        "/v1/dev_browser",
+        "/v1",
+        "/",
+        "/.well-known/jwks.json",
+        "/__emulator/sessions",
+        "/__emulator/requests",
+        "/__emulator/avatar/user_x.svg",
+    ])
+    .prop_map(str::to_owned);
+    let session = (
+        junk_segment(),
+        prop::sample::select(vec![
+            "",
+            "/touch",
+            "/end",
+            "/remove",
+            "/tokens",
+            "/tokens/tpl",
+            "/x/y",
+        ]),
+    )
+        .prop_map(|(id, action)| format!("/v1/client/sessions/{id}{action}"));
+    let random =
+        prop::collection::vec(junk_segment(), 0..5).prop_map(|s| format!("/{}", s.join("/")));
+    prop_oneof![fixed, session, random]
+}
+
+fn query() -> impl Strategy<Value = String> {
+    let pair = prop_oneof![
+        prop::sample::select(vec![
+            "_method=DELETE",
+            "_method=PATCH",
+            "_method=PUT",
+            "_method=GET",
+            "_method=%FF",
+            "_clerk_js_version=5.0.0",
+            "__clerk_api_version=2025-04-10",
+            "_clerk_session_id=sess_x",
+            "__clerk_db_jwt=dvb_x.y",
+            "__clerk_db_jwt=",
+            "%%%",
+            "a=%ZZ",
+        ])
+        .prop_map(str::to_owned),
+        ("[a-z_]{1,8}", junk_segment()).prop_map(|(k, v)| format!("{k}={v}")),
+    ];
+    prop::collection::vec(pair, 0..4).prop_map(|pairs| pairs.join("&"))
+}
+
+fn body() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..512),
+        Just(Vec::new()),
+        Just(vec![b'x'; clerk_emulator::BODY_LIMIT + 1]),
+        prop::sample::select(vec![
+            "{",
+            "{\"identifier\": 1}",
+            "{\"identifier\": \"demo@example.com\", \"password\": \"demo-password-1\"}",
+            "[]",
+            "null",
+            "\"str\"",
+            "identifier=demo%40example.com&password=demo-password-1",
+            "identifier=demo%40example.com&password=wrong&strategy=password",
+            "strategy=oauth_google",
+            "a=%FF%FE&b",
+            "&&&==",
+        ])
+        .prop_map(|s| s.as_bytes().to_vec()),
+        "[ -~]{0,200}".prop_map(String::into_bytes),
+    ]
+}
+
+#[derive(Debug, Clone)]
+struct Case {
+    method: &'static str,
+    path: String,
+    query: String,
+    content_type: Option<&'static str>,
+    cookie: u8,
+    origin: Option<&'static str>,
+    preflight: bool,
+    body: Vec<u8>,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (
+        prop::sample::select(vec![
+            "GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE",
+        ]),
+        path(),
+        query(),
+        prop::option::of(prop::sample::select(vec![
+            "application/json",
+            "application/x-www-form-urlencoded",
+            "text/plain;charset=UTF-8",
+            "multipart/form-data; boundary=x",
+            "application/json; charset=utf-8",
+            "garbage",
+        ])),
+        0u8..4,
+        prop::option::of(prop::sample::select(vec![
+            "http://127.0.0.1:8080",
+            "http://evil.example",
+            "null",
+        ])),
+        any::<bool>(),
+        body(),
+    )
+        .prop_map(
+            |(method, path, query, content_type, cookie, origin, preflight, body)| Case {
+                method,
+                path,
+                query,
+                content_type,
+                cookie,
+                origin,
+                preflight,
+                body,
+            },
+        )
+}
+
+fn run(case: &Case) -> Result<(), TestCaseError> {
+    let fx = fixture();
+    let uri = if case.query.is_empty() {
+        case.path.clone()
+    } else {
+        format!("{}?{}", case.path, case.query)
+    };
+    let mut builder = Request::builder().method(case.method).uri(&uri);
+    if let Some(ct) = case.content_type {
+        builder = builder.header(header::CONTENT_TYPE, ct);
+    }
+    let cookie = match case.cookie {
+        0 => None,
+        1 => Some(fx.valid_cookie.clone()),
+        2 => Some("__client=client_x.forged".to_owned()),
+        _ => Some("__client=; other=\u{7f}".to_owned()),
+    };
+    if let Some(cookie) = cookie {
+        builder = builder.header(header::COOKIE, cookie);
+    }
+    if let Some(origin) = case.origin {
+        builder = builder.header(header::ORIGIN, origin);
+    }
+    if case.preflight {
+        builder = builder
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "DELETE")
+            .header(
+                header::ACCESS_CONTROL_REQUEST_HEADERS,
+                "content-type, x-\u{1}",
+            );
+    }
+    let Ok(request) = builder.body(Body::from(case.body.clone())) else {
+        // Not a representable HTTP request (a client could not send it).
+        return Ok(());
+    };
+    let (status, bytes) = fx.runtime.block_on(async {
+        let response = fx
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map(|c| c.to_bytes())
+            .expect("the body is produced");
+        (status, bytes)
+    });
+    prop_assert!(!status.is_server_error(), "{status} for {case:?}");
+    if status.is_client_error() && case.method != "HEAD" {
+        let body: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+            TestCaseError::fail(format!("{status} body not JSON ({e}) for {case:?}"))
+        })?;
+        if let Err(e) = clerk_error_code(&body) {
+            return Err(TestCaseError::fail(format!("{e}: {body} for {case:?}")));
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn any_request_gets_a_clerk_shaped_answer(case in case()) {
+        run(&case)?;
+    }
+}

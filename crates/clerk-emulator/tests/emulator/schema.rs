@@ -1,0 +1,268 @@
+//! Schema conformance: the JSON the emulator sends is checked against the
+//! response schemas of Clerk's OpenAPI description, looked up by path,
+//! method and status. A small validator covers the subset that description
+//! uses: `$ref`, `allOf`, `oneOf`, `anyOf`, `nullable`, `required`, `type`,
+//! `enum`, `items`, `properties` and `additionalProperties`.
+
+use clerk_emulator::Config;
+use reqwest::{Method, Response};
+use serde_json::Value;
+
+use crate::common::*;
+
+const SPEC: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/clerk-fapi/fapi-openapi.json"
+);
+
+struct Spec(Value);
+
+impl Spec {
+    fn load() -> Option<Self> {
+        match std::fs::read_to_string(SPEC) {
+            Ok(text) => Some(Self(serde_json::from_str(&text).expect("the spec is JSON"))),
+            Err(e) => {
+                println!("skipping schema conformance: cannot read {SPEC}: {e}");
+                None
+            }
+        }
+    }
+
+    fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
+        let mut current = schema;
+        while let Some(reference) = current.get("$ref").and_then(Value::as_str) {
+            let pointer = reference.strip_prefix('#').expect("local $ref");
+            current = self
+                .0
+                .pointer(pointer)
+                .unwrap_or_else(|| panic!("dangling $ref {reference}"));
+        }
+        current
+    }
+
+    /// The JSON schema of a documented response; `ClerkErrors` for error
+    /// statuses the description does not list (405, 413...).
+    fn response_schema(&self, path: &str, method: &str, status: u16) -> &Value {
+        let documented = self
+            .0
+            .pointer(&format!(
+                "/paths/{}/{}/responses/{status}",
+                path.replace('~', "~0").replace('/', "~1"),
+                method.to_ascii_lowercase()
+            ))
+            .map(|r| self.resolve(r));
+        match documented {
+            Some(response) => response
+                .pointer("/content/application~1json/schema")
+                .unwrap_or_else(|| panic!("{method} {path} {status} has no JSON schema")),
+            None if status >= 400 => self
+                .0
+                .pointer("/components/schemas/ClerkErrors")
+                .expect("ClerkErrors schema"),
+            None => panic!("{method} {path} does not document status {status}"),
+        }
+    }
+
+    /// Every way `value` breaks `schema`, as `pointer: reason`.
+    fn check(&self, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
+        let schema = self.resolve(schema);
+        if value.is_null() && schema.get("nullable") == Some(&Value::Bool(true)) {
+            return;
+        }
+        if let Some(all) = schema.get("allOf").and_then(Value::as_array) {
+            for part in all {
+                self.check(part, value, at, errors);
+            }
+        }
+        for (key, exactly_one) in [("oneOf", true), ("anyOf", false)] {
+            if let Some(options) = schema.get(key).and_then(Value::as_array) {
+                let passing = options
+                    .iter()
+                    .filter(|option| {
+                        let mut sub = Vec::new();
+                        self.check(option, value, at, &mut sub);
+                        sub.is_empty()
+                    })
+                    .count();
+                if passing == 0 || (exactly_one && passing > 1) {
+                    errors.push(format!("{at}: {passing} of the {key} options match"));
+                }
+            }
+        }
+        if let Some(expected) = schema.get("type").and_then(Value::as_str) {
+            let ok = match expected {
+                "object" => value.is_object(),
+                "array" => value.is_array(),
+                "string" => value.is_string(),
+                "integer" => value.is_i64() || value.is_u64(),
+                "number" => value.is_number(),
+                "boolean" => value.is_boolean(),
+                other => panic!("unknown type {other}"),
+            };
+            if !ok {
+                errors.push(format!("{at}: expected {expected}, got {value}"));
+                return;
+            }
+        } else if value.is_null() && !schema.as_object().is_some_and(|s| s.is_empty()) {
+            // Null passes only where the schema says nullable (or is `{}`).
+            if schema.get("allOf").is_none() && schema.get("oneOf").is_none() {
+                errors.push(format!("{at}: null is not allowed"));
+            }
+            return;
+        }
+        if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
+            if !allowed.contains(value) {
+                errors.push(format!("{at}: {value} not in {allowed:?}"));
+            }
+        }
+        if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
+            for (i, item) in array.iter().enumerate() {
+                self.check(items, item, &format!("{at}/{i}"), errors);
+            }
+        }
+        if let Some(object) = value.as_object() {
+            let properties = schema.get("properties").and_then(Value::as_object);
+            if let Some(required) = schema.get("required").and_then(Value::as_array) {
+                for name in required.iter().filter_map(Value::as_str) {
+                    if !object.contains_key(name) {
+                        errors.push(format!("{at}: missing required {name}"));
+                    }
+                }
+            }
+            for (name, field) in object {
+                match properties.and_then(|p| p.get(name)) {
+                    Some(field_schema) => {
+                        self.check(field_schema, field, &format!("{at}/{name}"), errors)
+                    }
+                    None => match schema.get("additionalProperties") {
+                        Some(Value::Bool(false)) => {
+                            errors.push(format!("{at}: unexpected property {name}"))
+                        }
+                        Some(extra @ Value::Object(_)) => {
+                            self.check(extra, field, &format!("{at}/{name}"), errors)
+                        }
+                        _ => {}
+                    },
+                }
+            }
+        }
+    }
+
+    /// Asserts that `body` conforms to the response schema of the route.
+    fn assert_conforms(&self, path: &str, method: &str, status: u16, body: &Value) {
+        let schema = self.response_schema(path, method, status);
+        let mut errors = Vec::new();
+        self.check(schema, body, "", &mut errors);
+        assert!(
+            errors.is_empty(),
+            "{method} {path} {status} does not match the schema:\n{}\nbody: {body}",
+            errors.join("\n")
+        );
+    }
+}
+
+async fn body_of(resp: Response) -> (u16, Value) {
+    let status = resp.status().as_u16();
+    let text = resp.text().await.expect("body");
+    (status, serde_json::from_str(&text).expect("JSON body"))
+}
+
+/// Sends `method path` (POSTs with an empty form) and checks the answer
+/// against the schema documented for `route`; returns the body.
+async fn conform(spec: &Spec, emu: &Emu, method: Method, route: &str, path: &str) -> Value {
+    let resp = if method == Method::POST {
+        emu.post_form(path, &[]).await
+    } else {
+        emu.send(method.clone(), path).await
+    };
+    let (status, body) = body_of(resp).await;
+    spec.assert_conforms(route, method.as_str(), status, &body);
+    body
+}
+
+#[tokio::test]
+async fn responses_match_clerk_openapi() {
+    let Some(spec) = Spec::load() else {
+        return;
+    };
+    // The validator itself must be able to fail.
+    let mut errors = Vec::new();
+    let client_schema = spec.0["components"]["schemas"]["Client.Client"].clone();
+    spec.check(
+        &client_schema,
+        &serde_json::json!({"object": "nope"}),
+        "",
+        &mut errors,
+    );
+    assert!(errors.len() > 5, "validator too lenient: {errors:?}");
+
+    let emu = start_with(Config::default().with_multi_session(true)).await;
+    let (spec, emu) = (&spec, &emu);
+    use Method as M;
+    for (method, path) in [
+        (M::GET, "/v1/environment"),
+        (M::GET, "/v1/health"),
+        (M::GET, "/v1/client"),
+        (M::PUT, "/v1/client"),
+        (M::GET, "/.well-known/jwks.json"),
+    ] {
+        conform(spec, emu, method, path, path).await;
+    }
+    let signed = emu
+        .post_form(
+            "/v1/client/sign_ins",
+            &[("identifier", DEMO.0), ("password", DEMO.1)],
+        )
+        .await;
+    let (status, signed) = body_of(signed).await;
+    spec.assert_conforms("/v1/client/sign_ins", "POST", status, &signed);
+    let sid = str_at(&signed, "/response/created_session_id");
+    let other = str_at(&emu.sign_in(ADA).await, "/response/created_session_id");
+    conform(spec, emu, M::GET, "/v1/client", "/v1/client").await;
+
+    let route = "/v1/client/sessions/{session_id}";
+    for (method, action, id) in [
+        (M::GET, "", &sid),
+        (M::POST, "/touch", &sid),
+        (M::POST, "/tokens", &sid),
+        (M::POST, "/end", &sid),
+        (M::POST, "/remove", &other),
+    ] {
+        let path = format!("/v1/client/sessions/{id}{action}");
+        let body = conform(spec, emu, method, &format!("{route}{action}"), &path).await;
+        if action == "/tokens" {
+            // The Token schema is stricter than the route's inline one.
+            let mut errors = Vec::new();
+            spec.check(
+                &spec.0["components"]["schemas"]["Token"],
+                &body,
+                "",
+                &mut errors,
+            );
+            assert!(errors.is_empty(), "{errors:?}");
+        }
+    }
+    emu.sign_in(ADA).await;
+    let all = "/v1/client/sessions";
+    conform(spec, emu, M::DELETE, all, all).await;
+    emu.sign_in(DEMO).await;
+    conform(spec, emu, M::DELETE, "/v1/client", "/v1/client").await;
+
+    // Error bodies, on their own routes.
+    let (status, body) = body_of(
+        emu.post_form("/v1/client/sign_ins", &[("identifier", "x@y.z")])
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    spec.assert_conforms("/v1/client/sign_ins", "POST", status, &body);
+    for (method, route, path) in [
+        (M::GET, route, "/v1/client/sessions/sess_unknown"),
+        (M::DELETE, "/v1/client", "/v1/client"),
+        (M::PATCH, "/v1/client", "/v1/client"),
+        (M::GET, "/v1/nowhere", "/v1/nowhere"),
+    ] {
+        let body = conform(spec, emu, method, route, path).await;
+        assert!(body.get("errors").is_some(), "{path}: {body}");
+    }
+}
