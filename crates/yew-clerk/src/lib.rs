@@ -1,1 +1,69 @@
-//! Clerk for Yew.
+//! Clerk authentication for Yew single-page apps, in pure Rust: no clerk-js.
+//!
+//! [`ClerkProvider`] loads the browser's Clerk client from the Frontend API and
+//! shares it through a context. Hooks ([`use_clerk`], [`use_session`],
+//! [`use_user`], [`use_auth`]) read it; control components ([`SignedIn`],
+//! [`SignedOut`], [`ClerkLoading`], [`ClerkLoaded`], [`Protect`]) render by
+//! it; [`Clerk::sign_out`] and [`SignOutButton`] end sessions with clerk-js's
+//! semantics.
+//!
+//! Clerk's vanilla example (`await clerk.load(); if (clerk.user) button.onclick
+//! = async () => { await clerk.signOut(); location.reload() }`) in Yew:
+//!
+//! ```no_run
+//! use yew::prelude::*;
+//! use yew_clerk::{use_clerk, ClerkProvider, SignOutOptions};
+//!
+//! #[function_component]
+//! fn Page() -> Html {
+//!     let Some(clerk) = use_clerk() else { return html! {} };
+//!     let Some(session) = clerk.session().cloned() else {
+//!         return html! { <p>{ if clerk.is_loaded() { "You are signed out" } else { "Loading…" } }</p> };
+//!     };
+//!     // Sign out of everything, clear localStorage, then location.reload().
+//!     let onclick = Callback::from(move |_| clerk.spawn_sign_out(SignOutOptions::new()));
+//!     html! {
+//!         <>
+//!             <p>{ format!("Active session: {}", session.id) }</p>
+//!             <button id="sign-out" {onclick}>{ "Sign out" }</button>
+//!         </>
+//!     }
+//! }
+//!
+//! #[function_component]
+//! fn App() -> Html {
+//!     html! { <ClerkProvider publishable_key="pk_test_MTI3LjAuMC4xOjg3ODck"><Page /></ClerkProvider> }
+//! }
+//! ```
+//!
+//! Data flows one way: the API (`api`), then the state ([`ClerkState`]), then
+//! the context ([`ClerkProvider`], [`Clerk`]), then components. Everything but
+//! the thin browser layer is plain Rust and tested natively.
+#![warn(missing_docs)]
+
+mod api;
+mod browser;
+mod clerk;
+mod components;
+mod error;
+mod hooks;
+mod key;
+mod options;
+mod provider;
+mod redirect;
+mod sign_out;
+mod state;
+mod storage;
+pub mod tabs;
+
+pub use api::{Client, EmailAddress, Session, SessionStatus, SignIn, User};
+pub use clerk::Clerk;
+pub use components::*;
+pub use error::{ApiError, ClerkError};
+pub use hooks::{use_auth, use_clerk, use_session, use_user, Auth};
+pub use key::{InstanceType, PublishableKey};
+pub use options::DevBrowserMode;
+pub use provider::{ClerkProvider, ClerkProviderProps};
+pub use redirect::validate_redirect;
+pub use sign_out::SignOutOptions;
+pub use state::{Action, ClerkState, LoadState, SignOutPhase};

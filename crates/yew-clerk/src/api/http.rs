@@ -1,0 +1,158 @@
+//! The Frontend API over the browser's fetch (gloo-net). Thin: URLs, bodies and
+//! decoding live in `request.rs`.
+
+use std::cell::RefCell;
+
+use gloo_net::http::Request;
+use serde::de::DeserializeOwned;
+use web_sys::RequestCredentials;
+
+use super::models::{Client, DevBrowser, Envelope, SessionToken, SignIn};
+use super::request::{self, Method};
+use crate::error::ClerkError;
+use crate::storage;
+
+/// localStorage key of a development instance's dev-browser token.
+pub(crate) const DEV_BROWSER_STORAGE_KEY: &str = "__clerk_db_jwt";
+
+/// A Frontend API client bound to one instance.
+#[derive(Debug)]
+pub(crate) struct Api {
+    base_url: String,
+    dev_browser: bool,
+    token: RefCell<Option<String>>,
+}
+
+impl Api {
+    pub(crate) fn new(base_url: String, dev_browser: bool) -> Self {
+        let token = if dev_browser {
+            storage::get(DEV_BROWSER_STORAGE_KEY)
+        } else {
+            None
+        };
+        Self {
+            base_url,
+            dev_browser,
+            token: RefCell::new(token),
+        }
+    }
+
+    /// `GET /v1/client`: the current client, or `None` for a browser without one.
+    pub(crate) async fn client(&self) -> Result<Option<Client>, ClerkError> {
+        let envelope: Envelope<Client> = self.send(Method::Get, "/client", &[]).await?;
+        Ok(envelope.response)
+    }
+
+    /// `POST /v1/client/sign_ins` with the password strategy.
+    pub(crate) async fn sign_in_with_password(
+        &self,
+        identifier: &str,
+        password: &str,
+    ) -> Result<Envelope<SignIn>, ClerkError> {
+        let form = [
+            ("strategy", "password"),
+            ("identifier", identifier),
+            ("password", password),
+        ];
+        self.send(Method::Post, "/client/sign_ins", &form).await
+    }
+
+    /// `DELETE /v1/client/sessions`: every session ends, the client stays.
+    pub(crate) async fn remove_all_sessions(&self) -> Result<Option<Client>, ClerkError> {
+        let envelope: Envelope<Client> = self.send(Method::Delete, "/client/sessions", &[]).await?;
+        // Clerk puts the client in `response` here and may leave `client` null.
+        Ok(envelope.client.or(envelope.response))
+    }
+
+    /// `POST /v1/client/sessions/{id}/{action}` (`remove`, `end`, `touch`);
+    /// returns the updated client.
+    pub(crate) async fn session_action(
+        &self,
+        session_id: &str,
+        action: &str,
+    ) -> Result<Option<Client>, ClerkError> {
+        let path = format!("/client/sessions/{}/{action}", path_segment(session_id));
+        let envelope: Envelope<serde::de::IgnoredAny> = self.send(Method::Post, &path, &[]).await?;
+        Ok(envelope.client)
+    }
+
+    /// `POST /v1/client/sessions/{id}/tokens`: a short-lived session JWT.
+    pub(crate) async fn session_token(&self, session_id: &str) -> Result<String, ClerkError> {
+        let path = format!("/client/sessions/{}/tokens", path_segment(session_id));
+        let token: SessionToken = self.send(Method::Post, &path, &[]).await?;
+        Ok(token.jwt)
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Result<T, ClerkError> {
+        if self.dev_browser {
+            self.ensure_dev_browser().await?;
+        }
+        match self.send_once(method, path, form).await {
+            // A dev browser the instance no longer knows (it was reset): start a
+            // new one and retry once, as clerk-js does.
+            Err(e) if self.dev_browser && e.code() == Some("dev_browser_unauthenticated") => {
+                self.token.replace(None);
+                storage::remove(DEV_BROWSER_STORAGE_KEY);
+                self.ensure_dev_browser().await?;
+                self.send_once(method, path, form).await
+            }
+            other => other,
+        }
+    }
+
+    async fn ensure_dev_browser(&self) -> Result<(), ClerkError> {
+        if self.token.borrow().is_some() {
+            return Ok(());
+        }
+        let url = format!("{}/v1/dev_browser", self.base_url.trim_end_matches('/'));
+        let (status, body) = fetch(true, &url, Some(String::new())).await?;
+        let dev_browser: DevBrowser = request::decode(status, &body)?;
+        storage::set(DEV_BROWSER_STORAGE_KEY, &dev_browser.token);
+        self.token.replace(Some(dev_browser.token));
+        Ok(())
+    }
+
+    async fn send_once<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Result<T, ClerkError> {
+        let prepared = {
+            let token = self.token.borrow();
+            request::prepare(&self.base_url, method, path, form, token.as_deref())
+        };
+        let (status, body) = fetch(prepared.post, &prepared.url, prepared.body).await?;
+        request::decode(status, &body)
+    }
+}
+
+/// Ids go into the path; encode them so a hostile id cannot change the path.
+fn path_segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    request::form_encode_into(&mut out, id);
+    out
+}
+
+async fn fetch(post: bool, url: &str, body: Option<String>) -> Result<(u16, String), ClerkError> {
+    let network = |e: gloo_net::Error| ClerkError::Network(e.to_string());
+    let builder = if post {
+        Request::post(url).header("Content-Type", "application/x-www-form-urlencoded")
+    } else {
+        Request::get(url)
+    };
+    let builder = builder.credentials(RequestCredentials::Include);
+    let request = match body {
+        Some(body) => builder.body(body).map_err(network)?,
+        None => builder.build().map_err(network)?,
+    };
+    let response = request.send().await.map_err(network)?;
+    let status = response.status();
+    let text = response.text().await.map_err(network)?;
+    Ok((status, text))
+}

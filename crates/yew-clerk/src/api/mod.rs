@@ -1,0 +1,9 @@
+//! Clerk's Frontend API: wire models, request building, and the HTTP client.
+
+mod http;
+mod models;
+mod request;
+
+pub(crate) use http::Api;
+pub use models::{Client, EmailAddress, Session, SessionStatus, SignIn, User};
+pub(crate) use request::form_encode_into;

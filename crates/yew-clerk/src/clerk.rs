@@ -1,0 +1,419 @@
+//! [`Clerk`]: the handle that [`use_clerk`](crate::use_clerk) returns, with the
+//! state and the actions (sign in, sign out, reload, tokens).
+
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
+
+use futures_channel::oneshot;
+use yew::{UseReducerDispatcher, UseReducerHandle};
+
+use crate::api::{Api, Client, Session, SignIn, User};
+use crate::browser;
+use crate::error::ClerkError;
+use crate::options::ResolvedConfig;
+use crate::sign_out::{self, Navigation, Scope, SignOutOptions};
+use crate::state::{Action, ClerkState, LoadState, SignOutPhase};
+use crate::storage;
+use crate::tabs::{self, Signal, Tabs};
+
+/// Provider settings the actions need.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Settings {
+    pub after_sign_out_url: Option<String>,
+    pub sign_in_url: String,
+    pub keep_storage_keys: Vec<String>,
+    pub allowed_redirect_origins: Vec<String>,
+}
+
+type Waiters = Vec<oneshot::Sender<Result<(), ClerkError>>>;
+
+/// What lives as long as the provider's configuration.
+pub(crate) struct Inner {
+    /// `Err` for a bad key or config: loading fails with it, actions return it.
+    pub(crate) api: Result<Api, ClerkError>,
+    pub(crate) settings: Settings,
+    pub(crate) dispatcher: UseReducerDispatcher<ClerkState>,
+    /// `Some` while a sign-out is in flight: callers that arrive meanwhile wait
+    /// for its result instead of sending a second request.
+    sign_out_waiters: RefCell<Option<Waiters>>,
+    tabs: RefCell<Option<Tabs>>,
+    /// Set on every render rather than a memo dependency: apps build callbacks
+    /// in render, and a new one must not reload the client.
+    pub(crate) router_replace: RefCell<Option<yew::Callback<String>>>,
+}
+
+// Identity: a new configuration is a new `Inner`, which reloads the client.
+impl PartialEq for Inner {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Inner {
+    pub(crate) fn new(
+        config: Result<ResolvedConfig, ClerkError>,
+        settings: Settings,
+        dispatcher: UseReducerDispatcher<ClerkState>,
+    ) -> Self {
+        Self {
+            api: config.map(|c| Api::new(c.frontend_api_url, c.dev_browser)),
+            settings,
+            dispatcher,
+            sign_out_waiters: RefCell::new(None),
+            tabs: RefCell::new(None),
+            router_replace: RefCell::new(None),
+        }
+    }
+
+    fn api(&self) -> Result<&Api, ClerkError> {
+        self.api.as_ref().map_err(Clone::clone)
+    }
+
+    fn dispatch(&self, action: Action) {
+        self.dispatcher.dispatch(action);
+    }
+
+    fn tell_tabs(&self, message: &str) {
+        match self.tabs.borrow().as_ref() {
+            Some(tabs) => tabs.send(message),
+            None => tabs::send_via_storage(message),
+        }
+    }
+
+    /// Loads the client. `LoadStarted` first, so nothing signed-in shows while
+    /// it is being (re-)validated.
+    pub(crate) async fn load(&self) -> Result<(), ClerkError> {
+        self.dispatch(Action::LoadStarted);
+        let result = match self.api() {
+            Ok(api) => api.client().await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(client) => {
+                self.dispatch(Action::Loaded(client));
+                Ok(())
+            }
+            // An unknown or forged client cookie: Clerk drops it, and clerk-js
+            // treats the browser as signed out.
+            Err(e) if e.status() == Some(401) => {
+                self.dispatch(Action::Loaded(None));
+                Ok(())
+            }
+            Err(e) => {
+                self.dispatch(Action::LoadFailed(e.clone()));
+                Err(e)
+            }
+        }
+    }
+
+    /// Re-fetches the client after another tab's signal. A failed fetch after a
+    /// sign-out elsewhere hides signed-in content rather than keep showing it.
+    async fn refresh(&self, signal: Signal) {
+        let Ok(api) = self.api() else { return };
+        match api.client().await {
+            Ok(client) => self.dispatch(Action::ClientChanged(client)),
+            Err(e) if signal == Signal::SignedOut => self.dispatch(Action::LoadFailed(e)),
+            Err(_) => {}
+        }
+    }
+
+    /// Stops listening to other tabs; the provider calls it on unmount, since
+    /// clones of the handle (say, in a spawned future) may outlive it.
+    pub(crate) fn stop_listening(&self) {
+        self.tabs.replace(None);
+    }
+
+    /// Starts the cross-tab and back-forward-cache listeners. They hold only a
+    /// weak reference, so dropping the provider's `Inner` stops them.
+    pub(crate) fn listen(self: &Rc<Self>) -> Option<gloo_events::EventListener> {
+        let weak = Rc::downgrade(self);
+        self.tabs.replace(Some(Tabs::listen(move |signal| {
+            if let Some(inner) = weak.upgrade() {
+                wasm_bindgen_futures::spawn_local(async move { inner.refresh(signal).await });
+            }
+        })));
+        let weak = Rc::downgrade(self);
+        browser::on_bfcache_restore(move || {
+            if let Some(inner) = weak.upgrade() {
+                // Hide signed-in content now, not after the request.
+                inner.dispatch(Action::LoadStarted);
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = inner.load().await;
+                });
+            }
+        })
+    }
+}
+
+/// The Clerk handle: the state as of the last render, and the actions.
+///
+/// Get it with [`use_clerk`](crate::use_clerk) inside a
+/// [`ClerkProvider`](crate::ClerkProvider).
+#[derive(Clone)]
+pub struct Clerk {
+    pub(crate) state: UseReducerHandle<ClerkState>,
+    pub(crate) inner: Rc<Inner>,
+}
+
+impl PartialEq for Clerk {
+    fn eq(&self, other: &Self) -> bool {
+        self.state == other.state && Rc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl fmt::Debug for Clerk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Clerk")
+            .field("state", &*self.state)
+            .finish()
+    }
+}
+
+impl Clerk {
+    /// The whole state.
+    pub fn state(&self) -> &ClerkState {
+        &self.state
+    }
+
+    /// Loading, loaded, or failed with an error.
+    pub fn load_state(&self) -> &LoadState {
+        &self.state.load
+    }
+
+    /// True once the client is known.
+    pub fn is_loaded(&self) -> bool {
+        self.state.is_loaded()
+    }
+
+    /// True when loaded with a current session.
+    pub fn is_signed_in(&self) -> bool {
+        self.state.is_signed_in()
+    }
+
+    /// The browser's Clerk client.
+    pub fn client(&self) -> Option<&Client> {
+        self.state.client.as_deref()
+    }
+
+    /// The current session.
+    pub fn session(&self) -> Option<&Session> {
+        self.state.session()
+    }
+
+    /// The current user.
+    pub fn user(&self) -> Option<&User> {
+        self.state.user()
+    }
+
+    /// Where a sign-out is: idle, in flight, or failed.
+    pub fn sign_out_phase(&self) -> &SignOutPhase {
+        &self.state.sign_out
+    }
+
+    /// The sign-in URL the provider was given.
+    pub fn sign_in_url(&self) -> &str {
+        &self.inner.settings.sign_in_url
+    }
+
+    /// Loads the client again (a Retry after a load failure).
+    pub async fn reload(&self) -> Result<(), ClerkError> {
+        self.inner.load().await
+    }
+
+    /// Signs in with an identifier (email) and password.
+    ///
+    /// On success the new session becomes the current one and other tabs are
+    /// told. Errors carry Clerk's codes and fields, e.g.
+    /// `form_password_incorrect` on `password`.
+    pub async fn sign_in_with_password(
+        &self,
+        identifier: &str,
+        password: &str,
+    ) -> Result<SignIn, ClerkError> {
+        let envelope = self
+            .inner
+            .api()?
+            .sign_in_with_password(identifier, password)
+            .await?;
+        let sign_in = envelope
+            .response
+            .ok_or_else(|| ClerkError::Decode("sign-in answer without a sign_in".into()))?;
+        if sign_in.status != "complete" {
+            return Err(ClerkError::SignInIncomplete {
+                status: sign_in.status,
+            });
+        }
+        self.inner.dispatch(Action::ClientChanged(envelope.client));
+        self.inner.tell_tabs(tabs::CHANGED);
+        Ok(sign_in)
+    }
+
+    /// Makes another signed-in session the current one (`touch`).
+    pub async fn set_active(&self, session_id: &str) -> Result<(), ClerkError> {
+        let client = self
+            .inner
+            .api()?
+            .session_action(session_id, "touch")
+            .await?;
+        self.inner.dispatch(Action::ClientChanged(client));
+        self.inner.tell_tabs(tabs::CHANGED);
+        Ok(())
+    }
+
+    /// A fresh session token (JWT) for the current session, to send to your
+    /// backend as a Bearer token.
+    pub async fn get_token(&self) -> Result<String, ClerkError> {
+        let session_id = self
+            .session()
+            .map(|s| s.id.clone())
+            .ok_or(ClerkError::NoActiveSession)?;
+        self.inner.api()?.session_token(&session_id).await
+    }
+
+    /// Signs out, with clerk-js's semantics.
+    ///
+    /// - No `session_id`, or a single signed-in session: every session of the
+    ///   client ends (`DELETE /v1/client/sessions`).
+    /// - Another session's id: only it ends; the page stays and the list updates.
+    /// - The current session's id: it ends, then as a full sign-out.
+    ///
+    /// A full sign-out then clears localStorage (except the provider's
+    /// `keep_storage_keys`), tells the other tabs, and navigates: the callback,
+    /// else `redirect_url`, else the provider's `after_sign_out_url`, else
+    /// `location.reload()`. A redirect outside this origin and the allow-list is
+    /// refused before any request is made.
+    ///
+    /// A 401 or 404 (the session is already gone) counts as success. A network
+    /// failure or 5xx still clears localStorage, leaves the state signed in
+    /// with [`SignOutPhase::Failed`], does not navigate, and returns `Err` so
+    /// the app can offer a retry. A call while one is in flight sends no second
+    /// request and resolves with the first call's result.
+    pub async fn sign_out(&self, options: SignOutOptions) -> Result<(), ClerkError> {
+        let waiter = {
+            let mut waiters = self.inner.sign_out_waiters.borrow_mut();
+            match waiters.as_mut() {
+                Some(list) => {
+                    let (tx, rx) = oneshot::channel();
+                    list.push(tx);
+                    Some(rx)
+                }
+                None => {
+                    *waiters = Some(Vec::new());
+                    None
+                }
+            }
+        };
+        if let Some(rx) = waiter {
+            return rx
+                .await
+                .unwrap_or_else(|_| Err(ClerkError::Network("sign-out was interrupted".into())));
+        }
+        let result = self.sign_out_once(options).await;
+        let waiters = self.inner.sign_out_waiters.borrow_mut().take();
+        for tx in waiters.into_iter().flatten() {
+            let _ = tx.send(result.clone());
+        }
+        result
+    }
+
+    /// [`sign_out`](Self::sign_out) without awaiting: for `onclick` handlers.
+    /// The outcome shows in [`sign_out_phase`](Self::sign_out_phase).
+    pub fn spawn_sign_out(&self, options: SignOutOptions) {
+        let clerk = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = clerk.sign_out(options).await;
+        });
+    }
+
+    async fn sign_out_once(&self, options: SignOutOptions) -> Result<(), ClerkError> {
+        let inner = &self.inner;
+        let settings = &inner.settings;
+        // Checked before any request: a refused redirect ends nothing.
+        let checked = inner.api().and_then(|api| {
+            let navigation = sign_out::navigation(
+                &options,
+                settings.after_sign_out_url.as_deref(),
+                &browser::origin()?,
+                &settings.allowed_redirect_origins,
+            )?;
+            Ok((api, navigation))
+        });
+        let (api, navigation) = match checked {
+            Ok(checked) => checked,
+            Err(e) => {
+                inner.dispatch(Action::SignOutFailed(e.clone()));
+                return Err(e);
+            }
+        };
+        let scope = sign_out::scope(self.client(), options.session_id.as_deref());
+
+        inner.dispatch(Action::SignOutStarted);
+        let result = match &scope {
+            Scope::All => api.remove_all_sessions().await,
+            Scope::One { id, .. } => api.session_action(id, "remove").await,
+        };
+        let client = match result {
+            Ok(client) => client,
+            Err(e) if e.is_session_gone() => match &scope {
+                Scope::All => None,
+                // Gone already: learn what is left, or drop it locally.
+                Scope::One { id, .. } => match api.client().await {
+                    Ok(client) => client,
+                    Err(_) => self.client().map(|c| without_session(c, id)),
+                },
+            },
+            Err(e) => {
+                if scope.is_full() {
+                    // No user data stays on the device, even though the
+                    // server session may still be alive.
+                    let _ = storage::clear_except(&settings.keep_storage_keys);
+                }
+                inner.dispatch(Action::SignOutFailed(e.clone()));
+                return Err(e);
+            }
+        };
+
+        if !scope.is_full() {
+            inner.dispatch(Action::SignOutSucceeded(client));
+            inner.tell_tabs(tabs::CHANGED);
+            return Ok(());
+        }
+        // If storage is unavailable nothing could have been stored in it.
+        let _ = storage::clear_except(&settings.keep_storage_keys);
+        inner.tell_tabs(tabs::SIGNED_OUT);
+        inner.dispatch(Action::SignOutSucceeded(client));
+        match navigation {
+            Navigation::Reload => browser::reload(),
+            Navigation::Replace(url) => match inner.router_replace.borrow().clone() {
+                Some(replace) => {
+                    replace.emit(url);
+                    Ok(())
+                }
+                None => browser::replace(&url),
+            },
+            Navigation::Callback(callback) => {
+                callback.emit(());
+                Ok(())
+            }
+        }
+    }
+}
+
+fn without_session(client: &Client, id: &str) -> Client {
+    let mut client = client.clone();
+    client.sessions.retain(|s| s.id != id);
+    if client.last_active_session_id.as_deref() == Some(id) {
+        client.last_active_session_id = None;
+    }
+    client
+}
+
+/// The sign-in URL with `redirect_url` set to where the user was.
+pub(crate) fn sign_in_redirect(sign_in_url: &str) -> String {
+    let mut url = sign_in_url.to_owned();
+    url.push(if url.contains('?') { '&' } else { '?' });
+    url.push_str("redirect_url=");
+    crate::api::form_encode_into(&mut url, &browser::current_path());
+    url
+}

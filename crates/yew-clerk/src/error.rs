@@ -1,0 +1,194 @@
+//! The one error type of the crate.
+
+use serde::Deserialize;
+
+/// One error from Clerk's Frontend API, as Clerk reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// Machine-readable code, e.g. `form_password_incorrect`.
+    pub code: String,
+    /// Short message meant for the user.
+    pub message: String,
+    /// Longer explanation, when Clerk gives one.
+    #[serde(default)]
+    pub long_message: Option<String>,
+    /// The form field the error is about (`meta.param_name`), when Clerk says.
+    #[serde(default, rename = "meta", deserialize_with = "param_name")]
+    pub param_name: Option<String>,
+}
+
+fn param_name<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    struct Meta {
+        #[serde(default)]
+        param_name: Option<String>,
+    }
+    Ok(Option::<Meta>::deserialize(de)?.and_then(|meta| meta.param_name))
+}
+
+/// Everything that can go wrong talking to Clerk or acting on its answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClerkError {
+    /// The publishable key cannot be used.
+    #[error("invalid publishable key: {reason}")]
+    InvalidPublishableKey {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The configuration cannot be used (for example a malformed `proxy_url`).
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
+    /// Clerk answered with an error status.
+    #[error("{}", api_summary(*.status, .errors))]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// Clerk's errors; empty when the body was not Clerk's error shape.
+        errors: Vec<ApiError>,
+        /// `clerk_trace_id`, to quote to Clerk support.
+        trace_id: Option<String>,
+    },
+    /// The request never got an answer: offline, DNS, CORS, connection reset.
+    #[error("could not reach Clerk: {0}")]
+    Network(String),
+    /// Clerk answered, but not with what was expected.
+    #[error("unexpected response from Clerk: {0}")]
+    Decode(String),
+    /// A redirect target was refused; it is never followed.
+    #[error("refused to redirect to {url:?}: {reason}")]
+    RedirectRefused {
+        /// The URL as given.
+        url: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The browser's storage failed.
+    #[error("browser storage: {0}")]
+    Storage(String),
+    /// Sign-in needs a step this SDK does not do yet (e.g. a second factor).
+    #[error("sign-in is not complete (status {status})")]
+    SignInIncomplete {
+        /// Clerk's sign-in status, e.g. `needs_second_factor`.
+        status: String,
+    },
+    /// The action needs a signed-in session and there is none.
+    #[error("no active session")]
+    NoActiveSession,
+    /// The provider is not mounted or has not finished loading.
+    #[error("Clerk is not loaded")]
+    NotLoaded,
+}
+
+fn api_summary(status: u16, errors: &[ApiError]) -> String {
+    match errors.first() {
+        Some(first) => first
+            .long_message
+            .clone()
+            .unwrap_or_else(|| first.message.clone()),
+        None => format!("Clerk answered HTTP {status}"),
+    }
+}
+
+impl ClerkError {
+    /// HTTP status, for errors Clerk answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Clerk's first error code, e.g. `form_password_incorrect`.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Api { errors, .. } => errors.first().map(|e| e.code.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Clerk's errors, empty for errors Clerk did not answer.
+    pub fn api_errors(&self) -> &[ApiError] {
+        match self {
+            Self::Api { errors, .. } => errors,
+            _ => &[],
+        }
+    }
+
+    /// The first error about a form field (`identifier`, `password`...).
+    pub fn field_error(&self, field: &str) -> Option<&ApiError> {
+        self.api_errors()
+            .iter()
+            .find(|e| e.param_name.as_deref() == Some(field))
+    }
+
+    /// True when Clerk says the session or client no longer exists (401 or 404):
+    /// for a sign-out, that is success.
+    pub fn is_session_gone(&self) -> bool {
+        matches!(self.status(), Some(401 | 404))
+    }
+
+    /// True for failures worth retrying: network errors and 5xx.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Network(_) => true,
+            Self::Api { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, code: &str, long: Option<&str>, param: Option<&str>) -> ClerkError {
+        ClerkError::Api {
+            status,
+            errors: vec![ApiError {
+                code: code.into(),
+                message: "short".into(),
+                long_message: long.map(Into::into),
+                param_name: param.map(Into::into),
+            }],
+            trace_id: None,
+        }
+    }
+
+    #[test]
+    fn display_prefers_long_message() {
+        assert_eq!(
+            api(422, "x", Some("long one"), None).to_string(),
+            "long one"
+        );
+        assert_eq!(api(422, "x", None, None).to_string(), "short");
+        let bare = ClerkError::Api {
+            status: 502,
+            errors: vec![],
+            trace_id: None,
+        };
+        assert_eq!(bare.to_string(), "Clerk answered HTTP 502");
+    }
+
+    #[test]
+    fn classifies_statuses() {
+        assert!(api(404, "resource_not_found", None, None).is_session_gone());
+        assert!(api(401, "signed_out", None, None).is_session_gone());
+        assert!(!api(500, "internal", None, None).is_session_gone());
+        assert!(api(503, "x", None, None).is_retryable());
+        assert!(ClerkError::Network("offline".into()).is_retryable());
+        assert!(!api(422, "x", None, None).is_retryable());
+    }
+
+    #[test]
+    fn finds_field_errors() {
+        let err = api(422, "form_password_incorrect", None, Some("password"));
+        assert_eq!(
+            err.field_error("password").map(|e| e.code.as_str()),
+            Some("form_password_incorrect")
+        );
+        assert!(err.field_error("identifier").is_none());
+        assert_eq!(err.code(), Some("form_password_incorrect"));
+    }
+}

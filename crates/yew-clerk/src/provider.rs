@@ -1,0 +1,110 @@
+//! [`ClerkProvider`]: loads the client and shares the state and actions
+//! through a Yew context.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::browser;
+use crate::clerk::{Clerk, Inner, Settings};
+use crate::options::{self, DevBrowserMode};
+use crate::state::ClerkState;
+
+/// Props of [`ClerkProvider`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct ClerkProviderProps {
+    /// The instance's publishable key (`pk_test_...` or `pk_live_...`).
+    pub publishable_key: AttrValue,
+    /// Send Frontend API requests here instead of the key's host: an absolute
+    /// URL, or a path on this origin such as `/__clerk`.
+    #[prop_or_default]
+    pub proxy_url: Option<AttrValue>,
+    /// Where a full sign-out goes when the call gives no `redirect_url`.
+    /// Without either, the page reloads.
+    #[prop_or_default]
+    pub after_sign_out_url: Option<AttrValue>,
+    /// The app's sign-in page, for [`Protect`](crate::Protect)'s redirect.
+    #[prop_or(AttrValue::Static("/sign-in"))]
+    pub sign_in_url: AttrValue,
+    /// localStorage keys that survive a sign-out (e.g. a theme choice).
+    #[prop_or_default]
+    pub keep_storage_keys: Vec<String>,
+    /// Origins besides this one that sign-out may redirect to, e.g.
+    /// `https://www.example.com`.
+    #[prop_or_default]
+    pub allowed_redirect_origins: Vec<String>,
+    /// Navigate with the app's router instead of `location.replace`, as Clerk
+    /// React's `routerReplace`. It gets the validated absolute URL.
+    #[prop_or_default]
+    pub router_replace: Option<Callback<String>>,
+    /// How the browser identifies itself to Clerk.
+    #[prop_or_default]
+    pub dev_browser: DevBrowserMode,
+    /// The app.
+    #[prop_or_default]
+    pub children: Html,
+}
+
+/// Holds Clerk's state for everything inside it.
+///
+/// On mount it loads the client with one `GET /v1/client`. It re-validates
+/// when another tab signs in or out and when the page is restored from the
+/// back-forward cache. A bad key does not panic: the state becomes
+/// [`LoadState::Failed`](crate::LoadState::Failed) and the app renders it.
+///
+/// ```no_run
+/// use yew::prelude::*;
+/// use yew_clerk::ClerkProvider;
+///
+/// #[function_component]
+/// fn Root() -> Html {
+///     html! {
+///         <ClerkProvider publishable_key="pk_test_MTI3LjAuMC4xOjg3ODck" after_sign_out_url="/">
+///             <p>{ "the app" }</p>
+///         </ClerkProvider>
+///     }
+/// }
+/// ```
+#[function_component]
+pub fn ClerkProvider(props: &ClerkProviderProps) -> Html {
+    let state = use_reducer_eq(ClerkState::default);
+    let dispatcher = state.dispatcher();
+
+    let deps = (
+        props.publishable_key.clone(),
+        props.proxy_url.clone(),
+        props.dev_browser,
+        Settings {
+            after_sign_out_url: props.after_sign_out_url.as_ref().map(|s| s.to_string()),
+            sign_in_url: props.sign_in_url.to_string(),
+            keep_storage_keys: props.keep_storage_keys.clone(),
+            allowed_redirect_origins: props.allowed_redirect_origins.clone(),
+        },
+    );
+    let inner = use_memo(deps, move |(key, proxy, mode, settings)| {
+        let config = browser::origin()
+            .and_then(|origin| options::resolve(key, proxy.as_deref(), *mode, &origin));
+        Inner::new(config, settings.clone(), dispatcher)
+    });
+
+    use_effect_with(inner.clone(), |inner: &Rc<Inner>| {
+        let bfcache = inner.listen();
+        let loading = inner.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = loading.load().await;
+        });
+        let inner = inner.clone();
+        move || {
+            drop(bfcache);
+            inner.stop_listening();
+        }
+    });
+
+    inner.router_replace.replace(props.router_replace.clone());
+    let clerk = Clerk { state, inner };
+    html! {
+        <ContextProvider<Clerk> context={clerk}>
+            { props.children.clone() }
+        </ContextProvider<Clerk>>
+    }
+}

@@ -1,0 +1,126 @@
+//! Telling other tabs of this origin that the client changed: a
+//! BroadcastChannel, with the `storage` event as fallback where it is missing.
+
+use gloo_events::EventListener;
+use wasm_bindgen::JsCast;
+use web_sys::{BroadcastChannel, MessageEvent, StorageEvent};
+
+use crate::storage;
+
+/// The BroadcastChannel name.
+pub const CHANNEL_NAME: &str = "yew-clerk";
+/// The localStorage key of the fallback signal.
+pub const STORAGE_SIGNAL_KEY: &str = "__yew_clerk_signal";
+/// The message sent after a sign-out.
+pub const SIGNED_OUT: &str = "signed-out";
+/// The message sent after another change (sign-in, one session removed).
+pub const CHANGED: &str = "changed";
+
+/// A message from another tab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Signal {
+    SignedOut,
+    Changed,
+}
+
+/// Parses a message; the storage fallback's values carry a timestamp suffix so
+/// that repeated signals still change the value.
+pub(crate) fn parse(message: &str) -> Option<Signal> {
+    match message.split(':').next()? {
+        SIGNED_OUT => Some(Signal::SignedOut),
+        CHANGED => Some(Signal::Changed),
+        _ => None,
+    }
+}
+
+/// Sends and receives signals for one provider.
+pub(crate) struct Tabs {
+    // Sending through the receiving object: a BroadcastChannel never delivers a
+    // message to the object that posted it, so this tab does not react to itself.
+    channel: Option<BroadcastChannel>,
+    _listeners: Vec<EventListener>,
+}
+
+impl Tabs {
+    /// Starts listening; `on_signal` runs for every signal from another tab.
+    pub(crate) fn listen(on_signal: impl Fn(Signal) + 'static) -> Self {
+        let on_signal = std::rc::Rc::new(on_signal);
+        let mut listeners = Vec::new();
+        let channel = BroadcastChannel::new(CHANNEL_NAME).ok();
+        if let Some(channel) = &channel {
+            let on_signal = on_signal.clone();
+            listeners.push(EventListener::new(channel, "message", move |event| {
+                let text = event
+                    .dyn_ref::<MessageEvent>()
+                    .and_then(|m| m.data().as_string());
+                if let Some(signal) = text.as_deref().and_then(parse) {
+                    on_signal(signal);
+                }
+            }));
+        }
+        if let Some(window) = web_sys::window() {
+            listeners.push(EventListener::new(&window, "storage", move |event| {
+                let Some(event) = event.dyn_ref::<StorageEvent>() else {
+                    return;
+                };
+                if event.key().as_deref() != Some(STORAGE_SIGNAL_KEY) {
+                    return;
+                }
+                if let Some(signal) = event.new_value().as_deref().and_then(parse) {
+                    on_signal(signal);
+                }
+            }));
+        }
+        Self {
+            channel,
+            _listeners: listeners,
+        }
+    }
+
+    /// Tells the other tabs.
+    pub(crate) fn send(&self, message: &str) {
+        let sent = self
+            .channel
+            .as_ref()
+            .is_some_and(|c| c.post_message(&message.into()).is_ok());
+        if !sent {
+            send_via_storage(message);
+        }
+    }
+}
+
+impl Drop for Tabs {
+    fn drop(&mut self) {
+        if let Some(channel) = &self.channel {
+            channel.close();
+        }
+    }
+}
+
+/// The fallback: other tabs get a `storage` event; the key is removed at once
+/// so nothing stays behind.
+pub(crate) fn send_via_storage(message: &str) {
+    let stamp = js_sys_now();
+    storage::set(STORAGE_SIGNAL_KEY, &format!("{message}:{stamp}"));
+    storage::remove(STORAGE_SIGNAL_KEY);
+}
+
+fn js_sys_now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_signals() {
+        assert_eq!(parse("signed-out"), Some(Signal::SignedOut));
+        assert_eq!(parse("signed-out:123.5"), Some(Signal::SignedOut));
+        assert_eq!(parse("changed:1"), Some(Signal::Changed));
+        assert_eq!(parse("signed-outx"), None);
+        assert_eq!(parse(""), None);
+    }
+}
