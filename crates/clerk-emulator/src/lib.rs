@@ -289,13 +289,18 @@ fn base_url_for(addr: SocketAddr) -> String {
     format!("http://{}", SocketAddr::new(ip, addr.port()))
 }
 
-fn build_state(config: Config, base_url: String, keys: keys::Keys) -> Result<AppState, Error> {
+/// Checks the users and origins; returns the normalised origins.
+fn check_config(config: &Config) -> Result<Vec<String>, Error> {
     validate_users(&config.users)?;
-    let allowed_origins = config
+    config
         .allowed_origins
         .iter()
         .map(|o| validate_origin(o))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect()
+}
+
+fn build_state(config: Config, base_url: String, keys: keys::Keys) -> Result<AppState, Error> {
+    let allowed_origins = check_config(&config)?;
     Ok(Arc::new(Inner {
         multi_session: config.multi_session,
         dev_browser: config.dev_browser,
@@ -374,9 +379,14 @@ impl Drop for Running {
     }
 }
 
-/// Binds `config.addr`, generates the signing key and spawns the server on
-/// the current Tokio runtime.
+/// Binds `config.addr` and spawns the server on the current Tokio runtime.
+///
+/// Returns as soon as the socket is bound: the RSA signing key is generated
+/// in the background, and the first request that needs it (a sign-in, a
+/// token, the JWKS) waits for it. Fails on an unusable configuration (bad
+/// origin, bad user list) or when the address cannot be bound.
 pub async fn start(config: Config) -> Result<Running, Error> {
+    check_config(&config)?;
     let requested = config.addr;
     let listener = tokio::net::TcpListener::bind(requested)
         .await
