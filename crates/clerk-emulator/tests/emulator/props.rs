@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use axum::body::Body;
-use axum::http::{header, Request};
+use axum::http::{header, HeaderValue, Request};
 use axum::Router;
 use clerk_emulator::Config;
 use http_body_util::BodyExt;
@@ -14,10 +14,12 @@ use tower::ServiceExt;
 
 use crate::common::clerk_error_code;
 
-/// One runtime and one router (with a signed-in client) for all cases.
+/// One runtime and two routers for all cases: cookie mode (with a
+/// signed-in client) and dev-browser mode.
 struct Fixture {
     runtime: tokio::runtime::Runtime,
     router: Router,
+    dev_router: Router,
     valid_cookie: String,
 }
 
@@ -47,9 +49,12 @@ fn fixture() -> &'static Fixture {
                 .expect("cookie")
                 .to_owned()
         });
+        let dev_router =
+            clerk_emulator::router(Config::default().with_dev_browser(true)).expect("router");
         Fixture {
             runtime,
             router,
+            dev_router,
             valid_cookie,
         }
     })
@@ -152,9 +157,10 @@ struct Case {
     query: String,
     content_type: Option<&'static str>,
     cookie: u8,
-    origin: Option<&'static str>,
+    origin: Option<&'static [u8]>,
     preflight: bool,
     body: Vec<u8>,
+    dev_browser: bool,
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -172,25 +178,30 @@ fn case() -> impl Strategy<Value = Case> {
             "application/json; charset=utf-8",
             "garbage",
         ])),
-        0u8..4,
+        0u8..5,
         prop::option::of(prop::sample::select(vec![
-            "http://127.0.0.1:8080",
-            "http://evil.example",
-            "null",
+            &b"http://127.0.0.1:8080"[..],
+            b"http://evil.example",
+            b"null",
+            b"http://\xff\xfe",
         ])),
         any::<bool>(),
         body(),
+        any::<bool>(),
     )
         .prop_map(
-            |(method, path, query, content_type, cookie, origin, preflight, body)| Case {
-                method,
-                path,
-                query,
-                content_type,
-                cookie,
-                origin,
-                preflight,
-                body,
+            |(method, path, query, content_type, cookie, origin, preflight, body, dev_browser)| {
+                Case {
+                    method,
+                    path,
+                    query,
+                    content_type,
+                    cookie,
+                    origin,
+                    preflight,
+                    body,
+                    dev_browser,
+                }
             },
         )
 }
@@ -206,37 +217,45 @@ fn run(case: &Case) -> Result<(), TestCaseError> {
     if let Some(ct) = case.content_type {
         builder = builder.header(header::CONTENT_TYPE, ct);
     }
-    let cookie = match case.cookie {
+    // Header values are raw bytes: some are valid but not UTF-8 (obs-text).
+    let cookie: Option<Vec<u8>> = match case.cookie {
         0 => None,
-        1 => Some(fx.valid_cookie.clone()),
-        2 => Some("__client=client_x.forged".to_owned()),
-        _ => Some("__client=; other=\u{7f}".to_owned()),
+        1 => Some(fx.valid_cookie.clone().into_bytes()),
+        2 => Some(b"__client=client_x.forged; __client=other".to_vec()),
+        3 => Some(b"__client=\xff\xfe.\x80; theme=dark".to_vec()),
+        _ => Some(b"=;;__client;__client==".to_vec()),
     };
     if let Some(cookie) = cookie {
-        builder = builder.header(header::COOKIE, cookie);
+        builder = builder.header(
+            header::COOKIE,
+            HeaderValue::from_bytes(&cookie).expect("valid bytes"),
+        );
     }
     if let Some(origin) = case.origin {
-        builder = builder.header(header::ORIGIN, origin);
+        builder = builder.header(
+            header::ORIGIN,
+            HeaderValue::from_bytes(origin).expect("valid bytes"),
+        );
     }
     if case.preflight {
         builder = builder
             .header(header::ACCESS_CONTROL_REQUEST_METHOD, "DELETE")
             .header(
                 header::ACCESS_CONTROL_REQUEST_HEADERS,
-                "content-type, x-\u{1}",
+                HeaderValue::from_bytes(b"content-type, x-\xe9, \"q\"").expect("valid bytes"),
             );
     }
-    let Ok(request) = builder.body(Body::from(case.body.clone())) else {
-        // Not a representable HTTP request (a client could not send it).
-        return Ok(());
-    };
+    // Every generated case is a valid request; a builder error is a test bug.
+    let request = builder
+        .body(Body::from(case.body.clone()))
+        .map_err(|e| TestCaseError::fail(format!("bad test request {e}: {case:?}")))?;
     let (status, bytes) = fx.runtime.block_on(async {
-        let response = fx
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("infallible");
+        let router = if case.dev_browser {
+            &fx.dev_router
+        } else {
+            &fx.router
+        };
+        let response = router.clone().oneshot(request).await.expect("infallible");
         let status = response.status();
         let bytes = response
             .into_body()
@@ -259,7 +278,7 @@ fn run(case: &Case) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    #![proptest_config(ProptestConfig::with_cases(1000))]
 
     #[test]
     fn any_request_gets_a_clerk_shaped_answer(case in case()) {
