@@ -172,6 +172,16 @@ impl ApiError {
         )
     }
 
+    pub fn identifier_already_signed_in() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "identifier_already_signed_in",
+            "Identifier already signed in",
+            "You're already signed in to this account on this browser.",
+        )
+        .param("identifier")
+    }
+
     pub fn signed_out() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,

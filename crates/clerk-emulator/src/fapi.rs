@@ -464,6 +464,15 @@ pub(crate) async fn sign_in(
     if user.password != password {
         return Err(ApiError::password_incorrect());
     }
+    // Multi-session: another account may join the client, the same one not.
+    if let Some(client_id) = &identity.client_id {
+        if store
+            .client_sessions(client_id)
+            .any(|s| s.user_id == user.id && s.status == SessionStatus::Active)
+        {
+            return Err(ApiError::identifier_already_signed_in());
+        }
+    }
     let (client_id, cookie) = match &identity.client_id {
         Some(id) => (id.clone(), None),
         None => {

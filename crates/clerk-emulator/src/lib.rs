@@ -35,6 +35,7 @@
 
 // serde_json's json! macro recurses once per field; the environment is big.
 #![recursion_limit = "256"]
+#![warn(missing_docs)]
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;

@@ -89,6 +89,24 @@ async fn second_sign_in_in_single_session_mode() {
 }
 
 #[tokio::test]
+async fn same_account_twice_in_multi_session_mode() {
+    let emu = start_with(clerk_emulator::Config::default().with_multi_session(true)).await;
+    emu.sign_in(DEMO).await;
+    emu.sign_in(ADA).await;
+    let resp = emu
+        .post_form(SIGN_INS, &[("identifier", DEMO.0), ("password", DEMO.1)])
+        .await;
+    let body = expect_error(
+        resp,
+        StatusCode::BAD_REQUEST,
+        "identifier_already_signed_in",
+    )
+    .await;
+    assert_eq!(body["errors"][0]["meta"]["param_name"], "identifier");
+    assert_eq!(emu.hook_sessions().await.len(), 2);
+}
+
+#[tokio::test]
 async fn unknown_session_and_routes() {
     let emu = start().await;
     emu.sign_in(DEMO).await;
