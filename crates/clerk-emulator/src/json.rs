@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 use crate::ids::now_ms;
 use crate::store::{ClientRec, SessionRec, SessionStatus, Store, UserRec};
 
-/// Cookie lifetime, also reported as `cookie_expires_at` (one year).
+/// Cookie lifetime (one year); `cookie_expires_at` is the client's creation,
+/// when the cookie is set, plus this.
 pub(crate) const COOKIE_MAX_AGE_SECS: i64 = 365 * 24 * 3600;
 
 pub(crate) fn email_address(user: &UserRec) -> Value {
@@ -125,7 +126,7 @@ pub(crate) fn client(store: &Store, c: &ClientRec, base_url: &str, with_cookie: 
         .map(|s| session(store, s, base_url))
         .collect();
     let cookie_expires_at = if with_cookie {
-        json!(now_ms() + COOKIE_MAX_AGE_SECS * 1000)
+        json!(c.created_at + COOKIE_MAX_AGE_SECS * 1000)
     } else {
         Value::Null
     };

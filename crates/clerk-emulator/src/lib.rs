@@ -24,8 +24,9 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), clerk_emulator::Error> {
-//! let mut config = clerk_emulator::Config::default();
-//! config.addr = "127.0.0.1:0".parse().expect("literal address");
+//! let config = clerk_emulator::Config::default()
+//!     .with_addr(([127, 0, 0, 1], 0).into()) // any free port
+//!     .with_multi_session(true);
 //! let running = clerk_emulator::start(config).await?;
 //! println!("FAPI at {} with key {}", running.url(), running.publishable_key());
 //! running.shutdown().await;

@@ -220,6 +220,7 @@ impl Store {
     pub fn close_all(&mut self, client_id: &str, status: SessionStatus) {
         let ids: Vec<String> = self
             .client_sessions(client_id)
+            .filter(|s| s.status != status)
             .map(|s| s.id.clone())
             .collect();
         for id in ids {
