@@ -7,6 +7,12 @@ use serde_json::json;
 
 use crate::common::*;
 
+/// The `fault` field of every logged request, in order.
+async fn logged_faults(emu: &Emu) -> Vec<serde_json::Value> {
+    let log = emu.requests_log().await;
+    log.iter().map(|e| e["fault"].clone()).collect()
+}
+
 #[tokio::test]
 async fn status_fault_then_exhausted() {
     let emu = start().await;
@@ -20,12 +26,7 @@ async fn status_fault_then_exhausted() {
     ok_json(emu.get("/v1/environment").await).await;
     let pending = ok_json(emu.get("/__emulator/faults").await).await;
     assert_eq!(pending, json!([]));
-    let faults: Vec<_> = emu
-        .requests_log()
-        .await
-        .iter()
-        .map(|e| e["fault"].clone())
-        .collect();
+    let faults = logged_faults(&emu).await;
     assert_eq!(faults, [json!("status"), json!("status"), json!(null)]);
 }
 
@@ -39,12 +40,7 @@ async fn delay_fault_delays_then_handles() {
     assert!(took >= Duration::from_millis(400), "took {took:?}");
     // The count is used up: the next request is not touched by a fault.
     ok_json(emu.get("/v1/environment").await).await;
-    let faults: Vec<_> = emu
-        .requests_log()
-        .await
-        .iter()
-        .map(|e| e["fault"].clone())
-        .collect();
+    let faults = logged_faults(&emu).await;
     assert_eq!(faults, [json!("delay"), json!(null)]);
 }
 
