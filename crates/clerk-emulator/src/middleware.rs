@@ -6,6 +6,7 @@
 //! outer one) so that it runs *before* routing: `POST ?_method=DELETE` must
 //! be routed as a DELETE.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -176,18 +177,40 @@ fn effective_method(method: &Method, query: Option<&str>) -> Method {
     }
 }
 
-/// A response body that fails at once: hyper then aborts the connection
-/// without sending a response, which a browser sees as a network error.
-struct Abort;
+/// A response that breaks off: the head and one byte of a chunked body, a
+/// short pause so hyper flushes them, then an error that makes hyper abort the
+/// connection. Breaking off after the first byte (rather than sending nothing)
+/// matters: Chrome silently retries a request whose reused connection closes
+/// before any response byte, which would hide the fault.
+struct Abort {
+    sent_first_byte: bool,
+    pause: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl Abort {
+    fn new() -> Self {
+        Self {
+            sent_first_byte: false,
+            pause: Box::pin(tokio::time::sleep(Duration::from_millis(50))),
+        }
+    }
+}
 
 impl axum::body::HttpBody for Abort {
     type Data = Bytes;
     type Error = std::io::Error;
 
     fn poll_frame(
-        self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        if !self.sent_first_byte {
+            self.sent_first_byte = true;
+            return Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from_static(b"{")))));
+        }
+        if self.pause.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
         Poll::Ready(Some(Err(std::io::Error::new(
             std::io::ErrorKind::ConnectionAborted,
             "connection dropped by an injected fault",
@@ -301,7 +324,7 @@ async fn front(State(state): State<AppState>, request: Request, next: Next) -> R
                         preflight: false,
                         fault: fault_kind,
                     });
-                    return Response::new(Body::new(Abort));
+                    return Response::new(Body::new(Abort::new()));
                 }
                 if let Some(status) = fault.status.and_then(|s| StatusCode::from_u16(s).ok()) {
                     break 'answer ApiError::injected(status).into_response();
