@@ -374,29 +374,42 @@ impl Clerk {
             }
         };
 
+        let succeeded = |navigating| Action::SignOutSucceeded { client, navigating };
         if !scope.is_full() {
-            inner.dispatch(Action::SignOutSucceeded(client));
+            inner.dispatch(succeeded(false));
             inner.tell_tabs(tabs::CHANGED);
             return Ok(());
         }
         // If storage is unavailable nothing could have been stored in it.
         let _ = storage::clear_except(&settings.keep_storage_keys);
         inner.tell_tabs(tabs::SIGNED_OUT);
-        inner.dispatch(Action::SignOutSucceeded(client));
-        match navigation {
-            Navigation::Reload => browser::reload(),
-            Navigation::Replace(url) => match inner.router_replace.borrow().clone() {
-                Some(replace) => {
-                    replace.emit(url);
-                    Ok(())
-                }
-                None => browser::replace(&url),
-            },
-            Navigation::Callback(callback) => {
+        let router_replace = inner.router_replace.borrow().clone();
+        let navigated = match (navigation, router_replace) {
+            (Navigation::Callback(callback), _) => {
+                inner.dispatch(succeeded(false));
                 callback.emit(());
                 Ok(())
             }
+            // The app's router renders the destination with the new state.
+            (Navigation::Replace(url), Some(replace)) => {
+                replace.emit(url);
+                inner.dispatch(succeeded(false));
+                Ok(())
+            }
+            (Navigation::Replace(url), None) => {
+                inner.dispatch(succeeded(true));
+                browser::replace(&url)
+            }
+            (Navigation::Reload, _) => {
+                inner.dispatch(succeeded(true));
+                browser::reload()
+            }
+        };
+        // The sessions ended; only the navigation failed.
+        if let Err(e) = &navigated {
+            inner.dispatch(Action::SignOutFailed(e.clone()));
         }
+        navigated
     }
 }
 
@@ -409,11 +422,42 @@ fn without_session(client: &Client, id: &str) -> Client {
     client
 }
 
-/// The sign-in URL with `redirect_url` set to where the user was.
+/// The sign-in URL with `redirect_url` set to where the user was; the sign-in
+/// page itself is never made its own return target.
 pub(crate) fn sign_in_redirect(sign_in_url: &str) -> String {
+    redirect_with_return(sign_in_url, &browser::current_path())
+}
+
+fn redirect_with_return(sign_in_url: &str, current: &str) -> String {
+    let sign_in_path = sign_in_url.split(['?', '#']).next().unwrap_or_default();
+    let current_path = current.split(['?', '#']).next().unwrap_or_default();
+    if current_path.trim_end_matches('/') == sign_in_path.trim_end_matches('/') {
+        return sign_in_url.to_owned();
+    }
     let mut url = sign_in_url.to_owned();
     url.push(if url.contains('?') { '&' } else { '?' });
     url.push_str("redirect_url=");
-    crate::api::form_encode_into(&mut url, &browser::current_path());
+    crate::api::query_encode_into(&mut url, current);
     url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_in_redirect_carries_the_page() {
+        assert_eq!(
+            redirect_with_return("/sign-in", "/account"),
+            "/sign-in?redirect_url=/account"
+        );
+        assert_eq!(
+            redirect_with_return("/sign-in?x=1", "/a?b=c&d#e"),
+            "/sign-in?x=1&redirect_url=/a%3Fb%3Dc%26d%23e"
+        );
+        assert_eq!(
+            redirect_with_return("/sign-in", "/sign-in/?redirect_url=/x"),
+            "/sign-in"
+        );
+    }
 }

@@ -26,6 +26,10 @@ pub enum SignOutPhase {
     Idle,
     /// The request is in flight; buttons should disable themselves.
     InFlight,
+    /// The sign-out succeeded and the page is reloading or being replaced.
+    /// [`Protect`](crate::Protect) does not redirect to sign-in meanwhile, so
+    /// the sign-out's own destination wins.
+    Navigating,
     /// The last sign-out failed; the session is still alive on the server.
     Failed(ClerkError),
 }
@@ -104,8 +108,14 @@ pub enum Action {
     ClientChanged(Option<Client>),
     /// A sign-out request is in flight.
     SignOutStarted,
-    /// The sign-out succeeded; the client as Clerk now has it.
-    SignOutSucceeded(Option<Client>),
+    /// The sign-out succeeded; the client as Clerk now has it, and whether the
+    /// page is now navigating away.
+    SignOutSucceeded {
+        /// The client after the sign-out.
+        client: Option<Client>,
+        /// True while a reload or `location.replace` is under way.
+        navigating: bool,
+    },
     /// The sign-out failed; the client is unchanged.
     SignOutFailed(ClerkError),
 }
@@ -121,10 +131,14 @@ impl ClerkState {
             }
             Action::LoadFailed(error) => self.load = LoadState::Failed(error),
             Action::SignOutStarted => self.sign_out = SignOutPhase::InFlight,
-            Action::SignOutSucceeded(client) => {
+            Action::SignOutSucceeded { client, navigating } => {
                 self.load = LoadState::Loaded;
                 self.client = client.map(Rc::new);
-                self.sign_out = SignOutPhase::Idle;
+                self.sign_out = if navigating {
+                    SignOutPhase::Navigating
+                } else {
+                    SignOutPhase::Idle
+                };
             }
             // The client stays as it was: the UI must not claim "signed out"
             // while the server may still hold the session.
@@ -202,9 +216,18 @@ mod tests {
             "a failed sign-out never claims signed out"
         );
 
-        let done = flying.apply(Action::SignOutSucceeded(Some(signed_out())));
+        let done = flying.clone().apply(Action::SignOutSucceeded {
+            client: Some(signed_out()),
+            navigating: false,
+        });
         assert_eq!(done.sign_out, SignOutPhase::Idle);
         assert!(done.is_signed_out());
+        let leaving = flying.apply(Action::SignOutSucceeded {
+            client: Some(signed_out()),
+            navigating: true,
+        });
+        assert_eq!(leaving.sign_out, SignOutPhase::Navigating);
+        assert!(leaving.is_signed_out());
     }
 
     #[test]

@@ -18,10 +18,13 @@ use yew_clerk::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+// option_env, not env!: clippy and doc builds run without an emulator.
+#[allow(clippy::option_env_unwrap)]
 fn emulator() -> &'static str {
     option_env!("CLERK_EMULATOR_URL").expect("build with CLERK_EMULATOR_URL (scripts/test does)")
 }
 
+#[allow(clippy::option_env_unwrap)]
 fn dev_browser_emulator() -> &'static str {
     option_env!("CLERK_EMULATOR_DEV_BROWSER_URL")
         .expect("build with CLERK_EMULATOR_DEV_BROWSER_URL (scripts/test does)")
@@ -192,6 +195,7 @@ fn ProbeView(props: &ProbeProps) -> Html {
     let phase = match clerk.sign_out_phase() {
         SignOutPhase::Idle => "idle".to_owned(),
         SignOutPhase::InFlight => "in-flight".to_owned(),
+        SignOutPhase::Navigating => "navigating".to_owned(),
         SignOutPhase::Failed(e) => format!("failed: {e}"),
     };
     html! {
@@ -815,7 +819,7 @@ async fn dev_browser_mode_keeps_a_token_and_sends_it() {
     storage().set_item("__clerk_db_jwt", &forged).unwrap();
     let mut props = harness(key_for(base));
     props.dev_browser = DevBrowserMode::Always;
-    let app = Mounted::start(props).await;
+    let _app = Mounted::start(props).await;
     let fresh = storage().get_item("__clerk_db_jwt").unwrap().unwrap();
     assert_ne!(fresh, forged);
 }

@@ -6,4 +6,4 @@ mod request;
 
 pub(crate) use http::Api;
 pub use models::{Client, EmailAddress, Session, SessionStatus, SignIn, User};
-pub(crate) use request::form_encode_into;
+pub(crate) use request::query_encode_into;

@@ -91,6 +91,19 @@ pub(crate) fn form_encode_into(out: &mut String, text: &str) {
     }
 }
 
+/// Encoding of a query value that keeps `/` and `:` readable (RFC 3986
+/// allows both there): `redirect_url=/account`.
+pub(crate) fn query_encode_into(out: &mut String, text: &str) {
+    for part in text.split_inclusive(['/', ':']) {
+        let (body, sep) = match part.strip_suffix(['/', ':']) {
+            Some(body) => (body, &part[body.len()..]),
+            None => (part, ""),
+        };
+        form_encode_into(out, body);
+        out.push_str(sep);
+    }
+}
+
 #[derive(Deserialize)]
 struct ErrorBody {
     #[serde(default)]
@@ -169,6 +182,13 @@ mod tests {
             Some("identifier=a%2Bb%40example.com&password=p%26ss+w%3Drd%2F%C3%A9")
         );
         assert!(p.url.ends_with("&__clerk_db_jwt=tok.en%2B%2F%3D"));
+    }
+
+    #[test]
+    fn query_values_keep_slashes() {
+        let mut out = String::new();
+        query_encode_into(&mut out, "http://h/a b?c=d&e/");
+        assert_eq!(out, "http://h/a+b%3Fc%3Dd%26e/");
     }
 
     #[test]

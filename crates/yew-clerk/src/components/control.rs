@@ -71,7 +71,12 @@ pub fn Protect(props: &ProtectProps) -> Html {
     let clerk = use_clerk();
     let signed_in = clerk.as_ref().is_some_and(|c| c.is_signed_in());
     let signed_out = clerk.as_ref().is_some_and(|c| c.state().is_signed_out());
-    let redirect_to = (signed_out && props.fallback.is_none())
+    // A sign-out that is navigating somewhere must not be overtaken by the
+    // sign-in redirect.
+    let leaving = clerk
+        .as_ref()
+        .is_some_and(|c| *c.sign_out_phase() == crate::SignOutPhase::Navigating);
+    let redirect_to = (signed_out && !leaving && props.fallback.is_none())
         .then(|| clerk.as_ref().map(|c| sign_in_redirect(c.sign_in_url())))
         .flatten();
     use_effect_with(redirect_to, |target| {
