@@ -1,0 +1,532 @@
+//! End-to-end harness: the built app (`dist/`) served on loopback, a real
+//! clerk-emulator, and headless Chromium driven over WebDriver.
+//!
+//! The app's publishable key is baked in at build time, so every test uses
+//! the same emulator address; [`Env::start`] therefore holds a process-wide
+//! lock, and tests run one after another with a fresh emulator each.
+//! `scripts/test` builds the dists and sets the `E2E_*` variables.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{header, StatusCode, Uri};
+use axum::response::Response;
+use clerk_emulator::{Config, Running};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use tokio::process::{Child, Command};
+use tokio::sync::{Mutex, MutexGuard};
+
+/// How long any wait may take before the test fails.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What can go wrong setting up or driving a test.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A required `E2E_*` variable is missing.
+    #[error("{0} is not set: run the end-to-end tests through scripts/test")]
+    Env(&'static str),
+    /// Starting a process or server failed.
+    #[error("{0}")]
+    Setup(String),
+    /// A WebDriver command failed.
+    #[error("webdriver: {0}")]
+    WebDriver(#[from] fantoccini::error::CmdError),
+    /// Starting the WebDriver session failed.
+    #[error("webdriver session: {0}")]
+    Session(#[from] fantoccini::error::NewSessionError),
+    /// Talking to the emulator's hooks failed.
+    #[error("emulator hook: {0}")]
+    Http(#[from] reqwest::Error),
+    /// A condition did not hold in time.
+    #[error("timed out after {TIMEOUT:?} waiting for {0}")]
+    Timeout(String),
+}
+
+/// Result alias.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn env(name: &'static str) -> Result<String> {
+    std::env::var(name).map_err(|_| Error::Env(name))
+}
+
+/// Which build of the app to serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dist {
+    /// Built with the key of the test emulator (`E2E_DIST`).
+    Normal,
+    /// Built with a malformed key (`E2E_BAD_KEY_DIST`).
+    BadKey,
+}
+
+/// Options of one test environment.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Start the emulator with `--multi-session`.
+    pub multi_session: bool,
+    /// Which build to serve.
+    pub dist: Dist,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            multi_session: false,
+            dist: Dist::Normal,
+        }
+    }
+}
+
+static LOCK: OnceLock<Mutex<()>> = OnceLock::new();
+
+/// One test's world: emulator, app server, chromedriver and a browser session.
+pub struct Env {
+    /// The browser.
+    pub browser: Client,
+    /// `http://127.0.0.1:PORT` of the app.
+    pub app_url: String,
+    /// `http://127.0.0.1:PORT` of the emulator.
+    pub emulator_url: String,
+    emulator_addr: SocketAddr,
+    options: Options,
+    emulator: Option<Running>,
+    server: tokio::task::JoinHandle<()>,
+    driver: Child,
+    http: reqwest::Client,
+    _lock: MutexGuard<'static, ()>,
+}
+
+impl Env {
+    /// Starts everything, in a fresh browser profile.
+    pub async fn start(options: Options) -> Result<Self> {
+        let lock = LOCK.get_or_init(|| Mutex::new(())).lock().await;
+        let parse = |name: &'static str| -> Result<SocketAddr> {
+            env(name)?
+                .parse()
+                .map_err(|_| Error::Setup(format!("{name} is not host:port")))
+        };
+        let emulator_addr = parse("E2E_EMULATOR_ADDR")?;
+        let app_addr = parse("E2E_APP_ADDR")?;
+        let dist = PathBuf::from(env(match options.dist {
+            Dist::Normal => "E2E_DIST",
+            Dist::BadKey => "E2E_BAD_KEY_DIST",
+        })?);
+        let app_url = format!("http://{app_addr}");
+
+        let emulator = start_emulator(emulator_addr, &app_url, options.multi_session).await?;
+        let server = serve_dist(app_addr, dist).await?;
+        let (driver, webdriver_url) = start_chromedriver().await?;
+        let browser = new_session(&webdriver_url).await?;
+        Ok(Self {
+            browser,
+            emulator_url: emulator.url(),
+            app_url,
+            emulator_addr,
+            options,
+            emulator: Some(emulator),
+            server,
+            driver,
+            http: reqwest::Client::new(),
+            _lock: lock,
+        })
+    }
+
+    /// Stops the emulator (its state is lost, as with a real outage).
+    pub async fn stop_emulator(&mut self) {
+        if let Some(emulator) = self.emulator.take() {
+            emulator.shutdown().await;
+        }
+    }
+
+    /// Starts a fresh emulator on the same address.
+    pub async fn restart_emulator(&mut self) -> Result<()> {
+        self.stop_emulator().await;
+        let emulator = start_emulator(
+            self.emulator_addr,
+            &self.app_url,
+            self.options.multi_session,
+        )
+        .await?;
+        self.emulator = Some(emulator);
+        Ok(())
+    }
+
+    /// Opens a path of the app.
+    pub async fn goto(&self, path: &str) -> Result<()> {
+        Ok(self
+            .browser
+            .goto(&format!("{}{path}", self.app_url))
+            .await?)
+    }
+
+    /// The current URL's path and query.
+    pub async fn path(&self) -> Result<String> {
+        let url = self.browser.current_url().await?;
+        Ok(match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        })
+    }
+
+    /// The text of the first element matching `css`, if any.
+    pub async fn text(&self, css: &str) -> Result<Option<String>> {
+        match self.browser.find(Locator::Css(css)).await {
+            Ok(element) => Ok(Some(element.text().await?)),
+            Err(e) if e.is_no_such_element() => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The whole page's visible text.
+    pub async fn page_text(&self) -> Result<String> {
+        Ok(self.text("body").await?.unwrap_or_default())
+    }
+
+    /// Waits until `css` contains `needle`; returns its text.
+    pub async fn wait_text(&self, css: &str, needle: &str) -> Result<String> {
+        let what = format!("{css} to contain {needle:?}");
+        wait_until(&what, || async {
+            Ok(self.text(css).await?.filter(|t| t.contains(needle)))
+        })
+        .await
+    }
+
+    /// Waits until `css` matches nothing.
+    pub async fn wait_gone(&self, css: &str) -> Result<()> {
+        wait_until(&format!("{css} to disappear"), || async {
+            Ok(self.text(css).await?.is_none().then_some(()))
+        })
+        .await
+    }
+
+    /// Waits until the URL's path and query equal `path`.
+    pub async fn wait_path(&self, path: &str) -> Result<()> {
+        let waited = wait_until(&format!("the URL to be {path}"), || async {
+            Ok((self.path().await? == path).then_some(()))
+        })
+        .await;
+        match waited {
+            Err(Error::Timeout(what)) => Err(Error::Timeout(format!(
+                "{what}; it is {}, showing: {}",
+                self.path().await?,
+                self.page_text().await?
+            ))),
+            other => other,
+        }
+    }
+
+    /// FAPI requests other than loading the client (`GET /v1/client`), which
+    /// every page load makes.
+    pub async fn emulator_actions(&self) -> Result<Vec<Value>> {
+        Ok(self
+            .emulator_requests()
+            .await?
+            .into_iter()
+            .filter(|r| !(r["method"] == "GET" && r["path"] == "/v1/client"))
+            .collect())
+    }
+
+    /// Clicks the first element matching `css`.
+    pub async fn click(&self, css: &str) -> Result<()> {
+        let element = self
+            .browser
+            .wait()
+            .at_most(TIMEOUT)
+            .for_element(Locator::Css(css))
+            .await?;
+        Ok(element.click().await?)
+    }
+
+    /// Types into an input, replacing its value.
+    pub async fn fill(&self, css: &str, value: &str) -> Result<()> {
+        let element = self
+            .browser
+            .wait()
+            .at_most(TIMEOUT)
+            .for_element(Locator::Css(css))
+            .await?;
+        element.clear().await?;
+        Ok(element.send_keys(value).await?)
+    }
+
+    /// Runs a script in the page and returns its value.
+    pub async fn js(&self, script: &str) -> Result<Value> {
+        Ok(self.browser.execute(script, Vec::new()).await?)
+    }
+
+    /// Marks the current document; [`Env::is_same_document`] tells whether a
+    /// reload or navigation replaced it since.
+    pub async fn mark_document(&self) -> Result<()> {
+        self.js("window.__e2eMark = true").await.map(drop)
+    }
+
+    /// False once the page was reloaded or navigated away since the mark.
+    pub async fn is_same_document(&self) -> Result<bool> {
+        Ok(self.js("return window.__e2eMark === true").await? == json!(true))
+    }
+
+    /// The keys in localStorage, sorted.
+    pub async fn local_storage_keys(&self) -> Result<Vec<String>> {
+        let keys = self.js("return Object.keys(localStorage).sort()").await?;
+        Ok(keys
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|k| k.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Signs in through the form; returns the new session id shown on `/`.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<String> {
+        self.goto("/sign-in").await?;
+        self.fill("#identifier", email).await?;
+        self.fill("#password", password).await?;
+        self.click("#sign-in").await?;
+        let status = self.wait_text("#status", "Active session: sess_").await?;
+        Ok(status
+            .trim_start_matches("Active session: ")
+            .trim()
+            .to_owned())
+    }
+
+    /// Saves a screenshot as `target/e2e-screenshots/NAME.png`.
+    pub async fn screenshot(&self, name: &str) -> Result<()> {
+        let png = self.browser.screenshot().await?;
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).map_err(|e| Error::Setup(e.to_string()))?;
+        std::fs::write(dir.join(format!("{name}.png")), png)
+            .map_err(|e| Error::Setup(e.to_string()))
+    }
+
+    /// `GET /__emulator/sessions`.
+    pub async fn emulator_sessions(&self) -> Result<Vec<Value>> {
+        self.hook_list("/__emulator/sessions").await
+    }
+
+    async fn hook_list(&self, path: &str) -> Result<Vec<Value>> {
+        let url = format!("{}{path}", self.emulator_url);
+        let response = self.http.get(url).send().await?.error_for_status()?;
+        let value: Value = response.json().await?;
+        Ok(value.as_array().cloned().unwrap_or_default())
+    }
+
+    /// The status of one session on the emulator.
+    pub async fn session_status(&self, id: &str) -> Result<String> {
+        let sessions = self.emulator_sessions().await?;
+        sessions
+            .iter()
+            .find(|s| s["id"] == id)
+            .and_then(|s| s["status"].as_str().map(str::to_owned))
+            .ok_or_else(|| Error::Setup(format!("the emulator has no session {id}")))
+    }
+
+    /// Ids of the sessions the emulator lists as active.
+    pub async fn active_session_ids(&self) -> Result<Vec<String>> {
+        Ok(self
+            .emulator_sessions()
+            .await?
+            .iter()
+            .filter(|s| s["status"] == "active")
+            .filter_map(|s| s["id"].as_str().map(str::to_owned))
+            .collect())
+    }
+
+    /// `POST /__emulator/faults`.
+    pub async fn fault(&self, spec: Value) -> Result<()> {
+        let url = format!("{}/__emulator/faults", self.emulator_url);
+        self.http
+            .post(url)
+            .json(&spec)
+            .send()
+            .await?
+            .error_for_status()?;
+        Ok(())
+    }
+
+    /// FAPI requests the emulator logged (preflights included).
+    pub async fn emulator_requests(&self) -> Result<Vec<Value>> {
+        self.hook_list("/__emulator/requests").await
+    }
+
+    /// Empties the emulator's request log.
+    pub async fn clear_emulator_requests(&self) -> Result<()> {
+        let url = format!("{}/__emulator/requests", self.emulator_url);
+        self.http.delete(url).send().await?.error_for_status()?;
+        Ok(())
+    }
+
+    /// Ends the browser session and stops everything.
+    pub async fn finish(mut self) -> Result<()> {
+        let closed = self.browser.clone().close().await;
+        self.stop_emulator().await;
+        self.server.abort();
+        let _ = self.driver.kill().await;
+        closed.map_err(Error::from)
+    }
+}
+
+impl Drop for Env {
+    // A failed test skips `finish`; the processes must not outlive it.
+    fn drop(&mut self) {
+        self.server.abort();
+        let _ = self.driver.start_kill();
+    }
+}
+
+/// Where screenshots go: `target/e2e-screenshots`.
+pub fn screenshot_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots")
+}
+
+/// Polls `check` until it yields a value, failing after [`TIMEOUT`].
+pub async fn wait_until<T, F, Fut>(what: &str, mut check: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>>>,
+{
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        if let Some(value) = check().await? {
+            return Ok(value);
+        }
+        if Instant::now() > deadline {
+            return Err(Error::Timeout(what.to_owned()));
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+async fn start_emulator(addr: SocketAddr, app_url: &str, multi_session: bool) -> Result<Running> {
+    let config = Config::default()
+        .with_addr(addr)
+        .with_allowed_origins([app_url.to_owned()])
+        .with_multi_session(multi_session);
+    // The previous test's emulator may still be releasing the port.
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        match clerk_emulator::start(config.clone()).await {
+            Ok(running) => return Ok(running),
+            Err(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await
+            }
+            Err(e) => return Err(Error::Setup(format!("emulator on {addr}: {e}"))),
+        }
+    }
+}
+
+/// Serves `dist` like a static host with SPA fallback: unknown paths get
+/// `index.html`.
+async fn serve_dist(addr: SocketAddr, dist: PathBuf) -> Result<tokio::task::JoinHandle<()>> {
+    if !dist.join("index.html").is_file() {
+        return Err(Error::Setup(format!(
+            "{} has no index.html",
+            dist.display()
+        )));
+    }
+    let deadline = Instant::now() + TIMEOUT;
+    let listener = loop {
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => break listener,
+            Err(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await
+            }
+            Err(e) => return Err(Error::Setup(format!("app server on {addr}: {e}"))),
+        }
+    };
+    let app = axum::Router::new().fallback(move |uri: Uri| {
+        let dist = dist.clone();
+        async move { static_file(&dist, &uri).await }
+    });
+    Ok(tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    }))
+}
+
+async fn static_file(dist: &Path, uri: &Uri) -> Response {
+    let name = uri.path().trim_start_matches('/');
+    let safe = !name.is_empty() && !name.contains("..") && !name.contains('/');
+    let path = if safe {
+        dist.join(name)
+    } else {
+        dist.join("index.html")
+    };
+    let path = match tokio::fs::metadata(&path).await {
+        Ok(meta) if meta.is_file() => path,
+        _ => dist.join("index.html"),
+    };
+    let content_type = match path.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css",
+        Some("png") => "image/png",
+        Some("svg") => "image/svg+xml",
+        _ => "application/octet-stream",
+    };
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => Response::builder()
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(bytes))
+            .unwrap_or_default(),
+        Err(_) => Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .body(Body::empty())
+            .unwrap_or_default(),
+    }
+}
+
+async fn start_chromedriver() -> Result<(Child, String)> {
+    let port = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .and_then(|l| l.local_addr())
+        .map_err(|e| Error::Setup(e.to_string()))?
+        .port();
+    let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let child = Command::new(&binary)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| Error::Setup(format!("{binary}: {e}")))?;
+    let url = format!("http://127.0.0.1:{port}");
+    let status = format!("{url}/status");
+    let http = reqwest::Client::new();
+    wait_until("chromedriver to answer", || async {
+        Ok(http
+            .get(&status)
+            .send()
+            .await
+            .ok()
+            .filter(|r| r.status().is_success())
+            .map(drop))
+    })
+    .await?;
+    Ok((child, url))
+}
+
+async fn new_session(webdriver_url: &str) -> Result<Client> {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1100,800",
+            ],
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    Ok(ClientBuilder::new(connector)
+        .capabilities(capabilities)
+        .connect(webdriver_url)
+        .await?)
+}

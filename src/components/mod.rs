@@ -1,0 +1,10 @@
+//! Pieces the pages share.
+
+pub mod layout;
+pub mod load_failure;
+pub mod sign_out_control;
+pub mod theme;
+
+pub use layout::Layout;
+pub use load_failure::LoadFailure;
+pub use sign_out_control::SignOutControl;

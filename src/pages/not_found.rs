@@ -1,0 +1,17 @@
+//! Any unknown path.
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::routes::Route;
+
+/// The 404 page.
+#[function_component]
+pub fn NotFound() -> Html {
+    html! {
+        <section class="panel">
+            <h1>{ "Page not found" }</h1>
+            <p><Link<Route> to={Route::Home}>{ "Go home" }</Link<Route>></p>
+        </section>
+    }
+}

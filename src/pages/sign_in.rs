@@ -1,0 +1,119 @@
+//! `/sign-in`: a custom password form. Fields are named as FAPI names them;
+//! Clerk's errors show next to the field they are about.
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+use yew_clerk::{use_clerk, ClerkError, LoadState};
+use yew_router::prelude::*;
+
+use crate::components::LoadFailure;
+use crate::return_to::{after_sign_in, query_param};
+use crate::routes::Route;
+
+/// The sign-in page.
+#[function_component]
+pub fn SignIn() -> Html {
+    let clerk = use_clerk();
+    let navigator = use_navigator();
+    let location = use_location();
+    let identifier = use_node_ref();
+    let password = use_node_ref();
+    let submitting = use_state(|| false);
+    let error = use_state(|| None::<ClerkError>);
+
+    if let Some(LoadState::Failed(e)) = clerk.as_ref().map(|c| c.load_state()) {
+        return html! { <LoadFailure error={e.clone()} /> };
+    }
+
+    let onsubmit = {
+        let (identifier, password) = (identifier.clone(), password.clone());
+        let (submitting, error) = (submitting.clone(), error.clone());
+        let redirect_url = location.and_then(|l| query_param(l.query_str(), "redirect_url"));
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (Some(clerk), Some(navigator)) = (clerk.clone(), navigator.clone()) else {
+                return;
+            };
+            let value = |r: &NodeRef| {
+                r.cast::<HtmlInputElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default()
+            };
+            let (id, pw) = (value(&identifier), value(&password));
+            let (submitting, error, redirect_url) =
+                (submitting.clone(), error.clone(), redirect_url.clone());
+            submitting.set(true);
+            wasm_bindgen_futures::spawn_local(async move {
+                match clerk.sign_in_with_password(id.trim(), &pw).await {
+                    Ok(_) => {
+                        let origin = web_sys::window()
+                            .and_then(|w| w.location().origin().ok())
+                            .unwrap_or_default();
+                        let path = after_sign_in(redirect_url.as_deref(), &origin);
+                        let route = Route::recognize(path.split(['?', '#']).next().unwrap_or("/"))
+                            .unwrap_or(Route::Home);
+                        navigator.push(&route);
+                    }
+                    Err(e) => {
+                        error.set(Some(e));
+                        submitting.set(false);
+                    }
+                }
+            });
+        })
+    };
+
+    let field_error = |field: &str| {
+        error
+            .as_ref()
+            .and_then(|e| e.field_error(field))
+            .map(|e| e.message.clone())
+    };
+    let identifier_error = field_error("identifier");
+    let password_error = field_error("password");
+    // Errors about no field (session_exists, network...) go above the form.
+    let form_error = error
+        .as_ref()
+        .filter(|_| identifier_error.is_none() && password_error.is_none())
+        .map(ToString::to_string);
+
+    html! {
+        <section class="panel narrow">
+            <h1>{ "Sign in" }</h1>
+            <p class="muted">{ "Demo users: demo@example.com / demo-password-1, ada@example.com / ada-password-1" }</p>
+            if let Some(message) = form_error {
+                <p class="notice error" role="alert" id="form-error">{ message }</p>
+            }
+            <form onsubmit={onsubmit} novalidate=true>
+                { field("identifier", "Email address", "email", "username", identifier, identifier_error) }
+                { field("password", "Password", "password", "current-password", password, password_error) }
+                <button type="submit" class="button" id="sign-in" disabled={*submitting}>
+                    { if *submitting { "Signing in…" } else { "Sign in" } }
+                </button>
+            </form>
+        </section>
+    }
+}
+
+/// A labelled input with Clerk's error for it, tied by `aria-describedby`.
+fn field(
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    autocomplete: &'static str,
+    node: NodeRef,
+    error: Option<String>,
+) -> Html {
+    let error_id = format!("{name}-error");
+    html! {
+        <div class="field">
+            <label for={name}>{ label }</label>
+            <input id={name} {name} type={kind} {autocomplete} required=true ref={node}
+                aria-invalid={error.is_some().then_some("true")}
+                aria-describedby={error.is_some().then(|| error_id.clone())} />
+            if let Some(message) = error {
+                <p class="field-error" id={error_id} role="alert">{ message }</p>
+            }
+        </div>
+    }
+}

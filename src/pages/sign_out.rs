@@ -1,0 +1,38 @@
+//! `/sign-out?redirect_url=…`: a confirmation, then a sign-out that lands on
+//! `redirect_url`. The SDK refuses a redirect outside this origin before any
+//! request, so a crafted link cannot send users elsewhere or sign them out.
+
+use yew::prelude::*;
+use yew_clerk::{use_user, SignedIn, SignedOut};
+use yew_router::prelude::*;
+
+use crate::components::SignOutControl;
+use crate::return_to::query_param;
+use crate::routes::Route;
+
+/// The sign-out confirmation page.
+#[function_component]
+pub fn SignOutPage() -> Html {
+    let location = use_location();
+    let redirect_url = location
+        .and_then(|l| query_param(l.query_str(), "redirect_url"))
+        .map(AttrValue::from);
+    let email = use_user().and_then(|u| u.primary_email_address().map(str::to_owned));
+    html! {
+        <section class="panel">
+            <SignedIn>
+                <h1>{ "Sign out?" }</h1>
+                <p>{ format!("You are signed in as {}.", email.unwrap_or_default()) }</p>
+                if let Some(url) = &redirect_url {
+                    <p class="muted">{ "Afterwards you will go to " }<code>{ url.clone() }</code></p>
+                }
+                <SignOutControl id="sign-out" redirect_url={redirect_url.clone()} />
+            </SignedIn>
+            <SignedOut>
+                <h1>{ "Signed out" }</h1>
+                <p id="status" role="status">{ "You are signed out" }</p>
+                <p><Link<Route> to={Route::Home}>{ "Go home" }</Link<Route>></p>
+            </SignedOut>
+        </section>
+    }
+}

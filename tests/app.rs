@@ -1,0 +1,164 @@
+//! The app's pages in headless Chromium against a real emulator
+//! (`scripts/test` passes its URL at build time). The full flows, with page
+//! loads and reloads, are in the end-to-end suite.
+#![cfg(target_arch = "wasm32")]
+
+use gloo_net::http::Request;
+use gloo_timers::future::TimeoutFuture;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement, HtmlInputElement};
+use yew_clerk_app::{App, AppProps};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+// option_env, not env!: clippy and doc builds run without an emulator.
+#[allow(clippy::option_env_unwrap)]
+fn emulator() -> &'static str {
+    option_env!("CLERK_EMULATOR_URL").expect("build with CLERK_EMULATOR_URL (scripts/test does)")
+}
+
+fn key_for(url: &str) -> String {
+    let host = url.trim_start_matches("http://");
+    format!(
+        "pk_test_{}",
+        web_sys::window()
+            .unwrap()
+            .btoa(&format!("{host}$"))
+            .unwrap()
+    )
+}
+
+async fn emulator_hook(path: &str, body: Option<&str>) {
+    let url = format!("{}{path}", emulator());
+    let request = match body {
+        Some(json) => Request::post(&url)
+            .header("Content-Type", "application/json")
+            .body(json),
+        None => Request::post(&url).build(),
+    };
+    let response = request.unwrap().send().await.expect("emulator reachable");
+    assert!(response.ok(), "{path}: {}", response.status());
+}
+
+struct Mounted {
+    root: Element,
+    handle: Option<yew::AppHandle<App>>,
+}
+
+impl Mounted {
+    fn new(key: String) -> Self {
+        let document = gloo_utils::document();
+        let root = document.create_element("div").unwrap();
+        document.body().unwrap().append_child(&root).unwrap();
+        let props = AppProps {
+            publishable_key: key.into(),
+        };
+        let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
+        Self {
+            root,
+            handle: Some(handle),
+        }
+    }
+
+    fn find(&self, selector: &str) -> Option<Element> {
+        self.root.query_selector(selector).unwrap()
+    }
+
+    fn text(&self, selector: &str) -> String {
+        self.find(selector)
+            .and_then(|e| e.text_content())
+            .unwrap_or_default()
+    }
+
+    async fn wait_text(&self, selector: &str, needle: &str) {
+        let start = js_sys::Date::now();
+        while !self.text(selector).contains(needle) {
+            assert!(
+                js_sys::Date::now() - start < 5_000.0,
+                "timed out waiting for {selector} to contain {needle:?}; page: {}",
+                self.root.text_content().unwrap_or_default()
+            );
+            TimeoutFuture::new(10).await;
+        }
+    }
+
+    fn click(&self, selector: &str) {
+        let element: HtmlElement = self.find(selector).unwrap().dyn_into().unwrap();
+        element.click();
+    }
+
+    fn fill(&self, selector: &str, value: &str) {
+        let input: HtmlInputElement = self.find(selector).unwrap().dyn_into().unwrap();
+        input.set_value(value);
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            handle.destroy();
+        }
+        self.root.remove();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_malformed_key_renders_the_load_failure_panel() {
+    // base64("not-a-host") has no '$'.
+    let app = Mounted::new("pk_test_bm90LWEtaG9zdA".into());
+    app.wait_text("#load-failure", "publishable key is invalid")
+        .await;
+    assert!(app.text("#load-failure").contains("CLERK_PUBLISHABLE_KEY"));
+    assert!(app.find("#retry").is_none(), "retrying cannot fix a key");
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_server_offers_a_retry_that_works() {
+    emulator_hook("/__emulator/reset", None).await;
+    emulator_hook(
+        "/__emulator/faults",
+        Some(r#"{"count": 1, "drop": true, "path": "/v1/client"}"#),
+    )
+    .await;
+    let app = Mounted::new(key_for(emulator()));
+    app.wait_text("#load-failure", "Can't reach").await;
+    app.click("#retry");
+    app.wait_text("#status", "You are signed out").await;
+    assert!(app.find("#load-failure").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn sign_in_shows_errors_by_field_then_the_session() {
+    emulator_hook("/__emulator/reset", None).await;
+    let app = Mounted::new(key_for(emulator()));
+    app.wait_text("#status", "You are signed out").await;
+    app.click("main a.button");
+    app.wait_text("h1", "Sign in").await;
+
+    app.fill("#identifier", "demo@example.com");
+    app.fill("#password", "wrong-password");
+    app.click("#sign-in");
+    app.wait_text("#password-error", "Password is incorrect")
+        .await;
+    assert_eq!(
+        app.find("#password")
+            .unwrap()
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("true")
+    );
+    assert!(app.find("#identifier-error").is_none());
+
+    app.fill("#identifier", "nobody@example.com");
+    app.click("#sign-in");
+    app.wait_text("#identifier-error", "Couldn't find your account")
+        .await;
+
+    app.fill("#identifier", "demo@example.com");
+    app.fill("#password", "demo-password-1");
+    app.click("#sign-in");
+    app.wait_text("#status", "Active session: sess_").await;
+    assert_eq!(app.text("#user-email"), "demo@example.com");
+    assert!(app.text("#session-id").starts_with("sess_"));
+}
