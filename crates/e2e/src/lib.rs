@@ -269,6 +269,35 @@ impl Env {
         Ok(self.js("return window.__e2eMark === true").await? == json!(true))
     }
 
+    /// Counts the page's `fetch` calls to the emulator until the document
+    /// unloads; [`Env::fapi_calls_before_unload`] reads the count after.
+    pub async fn count_fapi_calls_until_unload(&self) -> Result<()> {
+        let script = r#"
+            const api = arguments[0];
+            const fetch = window.fetch;
+            let calls = 0;
+            window.fetch = function (input, init) {
+                const url = typeof input === "string" ? input : input.url;
+                if (url.startsWith(api)) calls++;
+                return fetch.apply(this, arguments);
+            };
+            sessionStorage.removeItem("e2e-fapi-calls");
+            addEventListener("pagehide", () => sessionStorage.setItem("e2e-fapi-calls", String(calls)));
+        "#;
+        self.browser
+            .execute(script, vec![json!(self.emulator_url)])
+            .await?;
+        Ok(())
+    }
+
+    /// The count [`Env::count_fapi_calls_until_unload`] left behind.
+    pub async fn fapi_calls_before_unload(&self) -> Result<Option<u64>> {
+        let value = self
+            .js(r#"return sessionStorage.getItem("e2e-fapi-calls")"#)
+            .await?;
+        Ok(value.as_str().and_then(|v| v.parse().ok()))
+    }
+
     /// The keys in localStorage, sorted.
     pub async fn local_storage_keys(&self) -> Result<Vec<String>> {
         let keys = self.js("return Object.keys(localStorage).sort()").await?;

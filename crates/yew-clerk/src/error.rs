@@ -57,7 +57,7 @@ pub enum ClerkError {
     #[error("unexpected response from Clerk: {0}")]
     Decode(String),
     /// A redirect target was refused; it is never followed.
-    #[error("refused to redirect to {url:?}: {reason}")]
+    #[error("refused to redirect to \"{url}\": {reason}")]
     RedirectRefused {
         /// The URL as given.
         url: String,

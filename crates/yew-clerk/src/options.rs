@@ -48,7 +48,7 @@ pub(crate) fn resolve(
         }
         Some(other) => {
             return Err(ClerkError::InvalidConfig(format!(
-                "proxy_url {other:?} must be an http(s) URL or a path starting with '/'"
+                "proxy_url \"{other}\" must be an http(s) URL or a path starting with '/'"
             )))
         }
     };

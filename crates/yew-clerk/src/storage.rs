@@ -31,7 +31,7 @@ pub(crate) fn clear_except(keep: &[String]) -> Result<(), ClerkError> {
     for key in keys_to_remove(all, keep) {
         storage
             .remove_item(&key)
-            .map_err(|_| ClerkError::Storage(format!("cannot remove {key:?}")))?;
+            .map_err(|_| ClerkError::Storage(format!("cannot remove \"{key}\"")))?;
     }
     Ok(())
 }
