@@ -5,7 +5,5 @@ export default defineConfig({
     // Every file at the top of dist/, as in the Trunk build, so that
     // scripts/size and the bench's static server treat both alike.
     assetsDir: '',
-    // Top-level await in main.js, as in Clerk's example.
-    target: 'es2022',
   },
 })
