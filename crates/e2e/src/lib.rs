@@ -408,6 +408,73 @@ impl Drop for Env {
     }
 }
 
+/// A headless Chromium with its own chromedriver, started as [`Env::start`]
+/// starts its browser, for tools that need a browser without the rest of an
+/// [`Env`] (the benchmark, `src/bin/bench.rs`).
+pub struct Browser {
+    /// The WebDriver session.
+    pub client: Client,
+    webdriver_url: String,
+    driver: Child,
+    http: reqwest::Client,
+}
+
+impl Browser {
+    /// Starts chromedriver and a session in a fresh browser profile.
+    pub async fn start() -> Result<Self> {
+        let (driver, webdriver_url) = start_chromedriver().await?;
+        let client = new_session(&webdriver_url).await?;
+        Ok(Self {
+            client,
+            webdriver_url,
+            driver,
+            http: reqwest::Client::new(),
+        })
+    }
+
+    /// Runs a Chrome DevTools Protocol command through chromedriver
+    /// (`POST /session/{id}/goog/cdp/execute`); returns its result.
+    pub async fn cdp(&self, command: &str, params: Value) -> Result<Value> {
+        let id = self
+            .client
+            .session_id()
+            .await?
+            .ok_or_else(|| Error::Setup("the WebDriver session has no id".into()))?;
+        let url = format!("{}/session/{id}/goog/cdp/execute", self.webdriver_url);
+        let response = self
+            .http
+            .post(url)
+            .json(&json!({ "cmd": command, "params": params }))
+            .send()
+            .await?;
+        let status = response.status();
+        let body: Value = response.json().await?;
+        if !status.is_success() {
+            return Err(Error::Setup(format!("CDP {command}: {status} {body}")));
+        }
+        Ok(body["value"].clone())
+    }
+
+    /// Ends the session and stops chromedriver.
+    pub async fn finish(mut self) -> Result<()> {
+        let closed = self.client.clone().close().await;
+        let _ = self.driver.kill().await;
+        closed.map_err(Error::from)
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.start_kill();
+    }
+}
+
+/// Serves `dir` on `addr` as [`Env`] serves the app: its top-level files, and
+/// `index.html` for any other path.
+pub async fn serve_static(addr: SocketAddr, dir: PathBuf) -> Result<tokio::task::JoinHandle<()>> {
+    serve_dist(addr, dir).await
+}
+
 /// Where screenshots go: `target/e2e-screenshots`.
 pub fn screenshot_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots")
