@@ -383,8 +383,16 @@ impl Side {
                 let _ = write!(why, "; FAPI answers: {}", failed.join(", "));
             }
         }
-        if let Ok(text) = self.status_text().await {
-            let _ = write!(why, "; {} shows {text:?}", self.status_css);
+        match self.status_text().await {
+            Ok(text) => {
+                let _ = write!(why, "; {} shows {text:?}", self.status_css);
+            }
+            Err(_) => {
+                let body = self.js("return document.body.innerText", vec![]).await;
+                let body = body.ok().and_then(|b| b.as_str().map(str::to_owned));
+                let body: String = body.unwrap_or_default().chars().take(200).collect();
+                let _ = write!(why, "; no {}, the page shows {body:?}", self.status_css);
+            }
         }
         Error::Setup(why)
     }
@@ -743,7 +751,29 @@ fn join(lines: &[String]) -> String {
 async fn bench(args: Args) -> Result<String> {
     let sizes = (read_sizes(&args.ours.sizes)?, read_sizes(&args.peer.sizes)?);
     let mut ours = Side::start("yew-clerk", &args.ours, "#status").await?;
-    let mut peer = Side::start(&args.peer_name, &args.peer, "#app").await?;
+    let mut peer = match Side::start(&args.peer_name, &args.peer, "#app").await {
+        Ok(peer) => peer,
+        Err(e) => {
+            let _ = ours.finish().await;
+            return Err(e);
+        }
+    };
+    // Close the browsers whatever happened, or Chromium outlives chromedriver.
+    let measured = measure(&args, &mut ours, &mut peer).await;
+    let out = measured.map(|()| {
+        let table = table(&ours, &peer, (&sizes.0, &sizes.1), args.runs);
+        format!("{table}\n{}", notes(&ours, &peer))
+    });
+    let (a, b) = (ours.finish().await, peer.finish().await);
+    let out = out?;
+    a?;
+    b?;
+    Ok(out)
+}
+
+/// Warm-up and counted runs, the two sides interleaved. Ours must work; the
+/// peer's first failure is recorded and ends its runs.
+async fn measure(args: &Args, ours: &mut Side, peer: &mut Side) -> Result<()> {
     ours.open().await?;
     if let Err(e) = peer.open().await {
         peer.failure = Some(e.to_string());
@@ -767,12 +797,7 @@ async fn bench(args: Args) -> Result<String> {
             }
         }
     }
-    let mut out = table(&ours, &peer, (&sizes.0, &sizes.1), args.runs);
-    out.push('\n');
-    out.push_str(&notes(&ours, &peer));
-    ours.finish().await?;
-    peer.finish().await?;
-    Ok(out)
+    Ok(())
 }
 
 #[tokio::main]
