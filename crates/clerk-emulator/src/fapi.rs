@@ -332,11 +332,10 @@ pub(crate) async fn create_dev_browser(
     if !state.dev_browser {
         return Err(ApiError::not_development_instance());
     }
-    let id = new_id("dvb");
-    let token = state.keys.seal(Purpose::DevBrowser, &id);
-    Ok(Json(
-        json!({"object": "dev_browser", "id": id, "token": token}),
-    ))
+    // As Clerk: the `id` is the token the browser sends back as
+    // `__clerk_db_jwt` (clerk-js stores `data.id`).
+    let token = state.keys.seal(Purpose::DevBrowser, &new_id("dvb"));
+    Ok(Json(json!({"object": "dev_browser", "id": token})))
 }
 
 /// What every client-facing FAPI handler starts from: who is calling (the

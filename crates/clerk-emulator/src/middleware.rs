@@ -34,7 +34,11 @@ const PREFLIGHT_MAX_AGE: &str = "600";
 pub(crate) fn app(state: AppState) -> Router {
     let inner = Router::new()
         .route("/v1/health", get(fapi::health))
-        .route("/v1/environment", get(fapi::environment))
+        // clerk-js in development mode refreshes it with PATCH.
+        .route(
+            "/v1/environment",
+            get(fapi::environment).patch(fapi::environment),
+        )
         .route("/v1/dev_browser", post(fapi::create_dev_browser))
         .route(
             "/v1/client",

@@ -25,8 +25,8 @@ async fn dev_browser_end_to_end() {
 
     let dvb = ok_json(emu.post_form("/v1/dev_browser", &[]).await).await;
     assert_eq!(dvb["object"], "dev_browser");
-    assert!(str_at(&dvb, "/id").starts_with("dvb_"));
-    let token = str_at(&dvb, "/token");
+    let token = str_at(&dvb, "/id");
+    assert!(token.starts_with("dvb_"), "{token}");
 
     // No client yet for this dev browser.
     let empty = ok_json(emu.get(&with_token("/v1/client", &token)).await).await;
@@ -61,7 +61,7 @@ async fn dev_browser_end_to_end() {
     // A second dev browser has its own, empty client.
     let second = str_at(
         &ok_json(emu.post_form("/v1/dev_browser", &[]).await).await,
-        "/token",
+        "/id",
     );
     let empty = ok_json(emu.get(&with_token("/v1/client", &second)).await).await;
     assert_eq!(empty["client"], serde_json::Value::Null);
@@ -105,7 +105,7 @@ async fn dev_browser_token_required_and_checked() {
     let emu = start_with(Config::default().with_dev_browser(true)).await;
     let token = str_at(
         &ok_json(emu.post_form("/v1/dev_browser", &[]).await).await,
-        "/token",
+        "/id",
     );
     // A cookie is no substitute, and the gate also covers unknown routes.
     for path in ["/v1/client", "/v1/client/sessions/sess_x", "/v1/unknown"] {
@@ -133,4 +133,16 @@ async fn dev_browser_token_required_and_checked() {
     // The JWKS and the test hooks are outside the gate.
     emu.jwks().await;
     ok_json(emu.get("/__emulator/sessions").await).await;
+}
+
+#[tokio::test]
+async fn environment_answers_patch_as_clerk_js_sends_it() {
+    // clerk-js in development mode refreshes the environment with PATCH,
+    // directly or as POST ?_method=PATCH.
+    let emu = start_with(Config::default().with_dev_browser(true)).await;
+    let get = ok_json(emu.get("/v1/environment").await).await;
+    let patched = ok_json(emu.send(Method::PATCH, "/v1/environment").await).await;
+    assert_eq!(patched, get);
+    let overridden = ok_json(emu.post_form("/v1/environment?_method=PATCH", &[]).await).await;
+    assert_eq!(overridden, get);
 }
