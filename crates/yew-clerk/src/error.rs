@@ -1,9 +1,7 @@
 //! The one error type of the crate.
 
-use serde::Deserialize;
-
 /// One error from Clerk's Frontend API, as Clerk reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ApiError {
     /// Machine-readable code, e.g. `form_password_incorrect`.
@@ -11,20 +9,9 @@ pub struct ApiError {
     /// Short message meant for the user.
     pub message: String,
     /// Longer explanation, when Clerk gives one.
-    #[serde(default)]
     pub long_message: Option<String>,
     /// The form field the error is about (`meta.param_name`), when Clerk says.
-    #[serde(default, rename = "meta", deserialize_with = "param_name")]
     pub param_name: Option<String>,
-}
-
-fn param_name<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    struct Meta {
-        #[serde(default)]
-        param_name: Option<String>,
-    }
-    Ok(Option::<Meta>::deserialize(de)?.and_then(|meta| meta.param_name))
 }
 
 /// Everything that can go wrong talking to Clerk or acting on its answer.

@@ -126,11 +126,10 @@ mod tests {
             .map(|id| format!(r#"{{"id": "{id}", "status": "active"}}"#))
             .chain([r#"{"id": "sess_old", "status": "ended"}"#.to_owned()])
             .collect();
-        serde_json::from_str(&format!(
+        crate::api::client_from_json(&format!(
             r#"{{"id": "client_1", "last_active_session_id": "{current}", "sessions": [{}]}}"#,
             sessions.join(",")
         ))
-        .unwrap()
     }
 
     #[test]

@@ -161,7 +161,7 @@ mod tests {
     use super::*;
 
     fn client(json: &str) -> Client {
-        serde_json::from_str(json).unwrap()
+        crate::api::client_from_json(json)
     }
 
     fn signed_in() -> Client {

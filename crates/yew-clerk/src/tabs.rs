@@ -100,12 +100,14 @@ impl Drop for Tabs {
 /// The fallback: other tabs get a `storage` event; the key is removed at once
 /// so nothing stays behind.
 pub(crate) fn send_via_storage(message: &str) {
-    let stamp = js_sys_now();
+    // Whole milliseconds: formatting a float would pull float printing into
+    // the bundle for nothing.
+    let stamp = now_ms() as u64;
     storage::set(STORAGE_SIGNAL_KEY, &format!("{message}:{stamp}"));
     storage::remove(STORAGE_SIGNAL_KEY);
 }
 
-fn js_sys_now() -> f64 {
+fn now_ms() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
         .map_or(0.0, |p| p.now())

@@ -4,10 +4,10 @@
 use std::cell::RefCell;
 
 use gloo_net::http::Request;
-use serde::de::DeserializeOwned;
 use web_sys::RequestCredentials;
 
-use super::models::{Client, DevBrowser, Envelope, SessionToken, SignIn};
+use super::json::Json;
+use super::models::{field, Client, Envelope, FromJson, Ignored, SignIn};
 use super::request::{self, Method};
 use crate::error::ClerkError;
 use crate::storage;
@@ -72,37 +72,48 @@ impl Api {
         action: &str,
     ) -> Result<Option<Client>, ClerkError> {
         let path = format!("/client/sessions/{}/{action}", path_segment(session_id));
-        let envelope: Envelope<serde::de::IgnoredAny> = self.send(Method::Post, &path, &[]).await?;
+        let envelope: Envelope<Ignored> = self.send(Method::Post, &path, &[]).await?;
         Ok(envelope.client)
     }
 
     /// `POST /v1/client/sessions/{id}/tokens`: a short-lived session JWT.
     pub(crate) async fn session_token(&self, session_id: &str) -> Result<String, ClerkError> {
         let path = format!("/client/sessions/{}/tokens", path_segment(session_id));
-        let token: SessionToken = self.send(Method::Post, &path, &[]).await?;
-        Ok(token.jwt)
+        let token: Json = self.send(Method::Post, &path, &[]).await?;
+        field(&token, "jwt").map_err(ClerkError::Decode)
     }
 
-    async fn send<T: DeserializeOwned>(
+    async fn send<T: FromJson>(
         &self,
         method: Method,
         path: &str,
         form: &[(&str, &str)],
     ) -> Result<T, ClerkError> {
+        let (status, body) = self.send_raw(method, path, form).await?;
+        request::decode(status, &body)
+    }
+
+    // Not generic, so one copy of the fetch and retry logic ships, not one per
+    // answer type.
+    async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Result<(u16, String), ClerkError> {
         if self.dev_browser {
             self.ensure_dev_browser().await?;
         }
-        match self.send_once(method, path, form).await {
-            // A dev browser the instance no longer knows (it was reset): start a
-            // new one and retry once, as clerk-js does.
-            Err(e) if self.dev_browser && e.code() == Some("dev_browser_unauthenticated") => {
-                self.token.replace(None);
-                storage::remove(DEV_BROWSER_STORAGE_KEY);
-                self.ensure_dev_browser().await?;
-                self.send_once(method, path, form).await
-            }
-            other => other,
+        let answer = self.send_once(method, path, form).await?;
+        // A dev browser the instance no longer knows (it was reset): start a
+        // new one and retry once, as clerk-js does.
+        if self.dev_browser && answer.0 == 401 && answer.1.contains("dev_browser_unauthenticated") {
+            self.token.replace(None);
+            storage::remove(DEV_BROWSER_STORAGE_KEY);
+            self.ensure_dev_browser().await?;
+            return self.send_once(method, path, form).await;
         }
+        Ok(answer)
     }
 
     async fn ensure_dev_browser(&self) -> Result<(), ClerkError> {
@@ -111,24 +122,24 @@ impl Api {
         }
         let url = format!("{}/v1/dev_browser", self.base_url.trim_end_matches('/'));
         let (status, body) = fetch(true, &url, Some(String::new())).await?;
-        let dev_browser: DevBrowser = request::decode(status, &body)?;
-        storage::set(DEV_BROWSER_STORAGE_KEY, &dev_browser.token);
-        self.token.replace(Some(dev_browser.token));
+        let answer: Json = request::decode(status, &body)?;
+        let token: String = field(&answer, "token").map_err(ClerkError::Decode)?;
+        storage::set(DEV_BROWSER_STORAGE_KEY, &token);
+        self.token.replace(Some(token));
         Ok(())
     }
 
-    async fn send_once<T: DeserializeOwned>(
+    async fn send_once(
         &self,
         method: Method,
         path: &str,
         form: &[(&str, &str)],
-    ) -> Result<T, ClerkError> {
+    ) -> Result<(u16, String), ClerkError> {
         let prepared = {
             let token = self.token.borrow();
             request::prepare(&self.base_url, method, path, form, token.as_deref())
         };
-        let (status, body) = fetch(prepared.post, &prepared.url, prepared.body).await?;
-        request::decode(status, &body)
+        fetch(prepared.post, &prepared.url, prepared.body).await
     }
 }
 

@@ -1,35 +1,130 @@
-//! Wire models: the few fields of Clerk's objects that the SDK uses. Unknown
-//! fields are ignored, so Clerk can add fields without breaking us.
+//! Wire models: the few fields of Clerk's objects that the SDK uses, decoded
+//! by hand from [`Json`]. Unknown fields are ignored, so Clerk can add fields
+//! without breaking us; a known field of the wrong type is an error.
 
-use serde::Deserialize;
+use super::json::Json;
+
+/// Decoding from a parsed JSON value.
+pub(crate) trait FromJson: Sized {
+    fn from_json(json: &Json) -> Result<Self, String>;
+}
 
 /// Clerk's `{response, client}` envelope: every client-scoped answer carries the
 /// current client, which replaces the one in the state.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Envelope<T> {
-    #[serde(default = "none")]
     pub response: Option<T>,
-    #[serde(default)]
     pub client: Option<Client>,
 }
 
-// `#[serde(default)]` on a generic Option field would demand `T: Default`.
-fn none<T>() -> Option<T> {
-    None
+impl<T: FromJson> FromJson for Envelope<T> {
+    fn from_json(json: &Json) -> Result<Self, String> {
+        object(json, "the answer")?;
+        Ok(Self {
+            response: optional(json, "response")?,
+            client: optional(json, "client")?,
+        })
+    }
+}
+
+/// Any value, unread: for answers whose `response` the SDK does not use.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Ignored;
+
+impl FromJson for Ignored {
+    fn from_json(_: &Json) -> Result<Self, String> {
+        Ok(Ignored)
+    }
+}
+
+impl FromJson for Json {
+    fn from_json(json: &Json) -> Result<Self, String> {
+        Ok(json.clone())
+    }
+}
+
+impl FromJson for String {
+    fn from_json(json: &Json) -> Result<Self, String> {
+        match json {
+            Json::String(s) => Ok(s.clone()),
+            other => Err(format!("expected a string, found {}", other.kind())),
+        }
+    }
+}
+
+impl FromJson for i64 {
+    fn from_json(json: &Json) -> Result<Self, String> {
+        match json {
+            Json::Number(n) => n
+                .parse()
+                .map_err(|_| format!("expected an integer, found {n}")),
+            other => Err(format!("expected a number, found {}", other.kind())),
+        }
+    }
+}
+
+fn object<'a>(json: &'a Json, what: &str) -> Result<&'a Json, String> {
+    match json {
+        Json::Object(_) => Ok(json),
+        other => Err(format!(
+            "expected {what} to be an object, found {}",
+            other.kind()
+        )),
+    }
+}
+
+/// A required field.
+pub(crate) fn field<T: FromJson>(json: &Json, key: &str) -> Result<T, String> {
+    match json.get(key) {
+        Some(value) => T::from_json(value).map_err(|e| format!("{key}: {e}")),
+        None => Err(format!("missing field {key}")),
+    }
+}
+
+/// An optional field: missing or `null` is `None`.
+pub(crate) fn optional<T: FromJson>(json: &Json, key: &str) -> Result<Option<T>, String> {
+    match json.get(key) {
+        None | Some(Json::Null) => Ok(None),
+        Some(value) => T::from_json(value)
+            .map(Some)
+            .map_err(|e| format!("{key}: {e}")),
+    }
+}
+
+/// An optional array field: missing or `null` is empty.
+pub(crate) fn list<T: FromJson>(json: &Json, key: &str) -> Result<Vec<T>, String> {
+    match json.get(key) {
+        None | Some(Json::Null) => Ok(Vec::new()),
+        Some(Json::Array(items)) => items
+            .iter()
+            .map(T::from_json)
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("{key}: {e}")),
+        Some(other) => Err(format!("{key}: expected an array, found {}", other.kind())),
+    }
 }
 
 /// A browser's Clerk client: its sessions and which one is in use.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Client {
     /// `client_...`.
     pub id: String,
     /// Sessions of this client; signed-in ones are `Active` or `Pending`.
-    #[serde(default)]
     pub sessions: Vec<Session>,
     /// The session the app acts as.
-    #[serde(default)]
     pub last_active_session_id: Option<String>,
+}
+
+impl FromJson for Client {
+    fn from_json(json: &Json) -> Result<Self, String> {
+        object(json, "the client")?;
+        Ok(Self {
+            id: field(json, "id")?,
+            sessions: list(json, "sessions")?,
+            last_active_session_id: optional(json, "last_active_session_id")?,
+        })
+    }
 }
 
 impl Client {
@@ -49,7 +144,7 @@ impl Client {
 }
 
 /// A session of a user on a client.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Session {
     /// `sess_...`.
@@ -57,14 +152,24 @@ pub struct Session {
     /// Lifecycle status.
     pub status: SessionStatus,
     /// The signed-in user.
-    #[serde(default)]
     pub user: Option<User>,
     /// Last activity, milliseconds since the epoch.
-    #[serde(default)]
     pub last_active_at: Option<i64>,
     /// Expiry, milliseconds since the epoch.
-    #[serde(default)]
     pub expire_at: Option<i64>,
+}
+
+impl FromJson for Session {
+    fn from_json(json: &Json) -> Result<Self, String> {
+        object(json, "a session")?;
+        Ok(Self {
+            id: field(json, "id")?,
+            status: field(json, "status")?,
+            user: optional(json, "user")?,
+            last_active_at: optional(json, "last_active_at")?,
+            expire_at: optional(json, "expire_at")?,
+        })
+    }
 }
 
 impl Session {
@@ -75,8 +180,7 @@ impl Session {
 }
 
 /// A session's lifecycle status, as Clerk names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SessionStatus {
     /// Signed in.
@@ -94,34 +198,57 @@ pub enum SessionStatus {
     /// Revoked by an administrator.
     Revoked,
     /// A status this SDK does not know; treated as signed out.
-    #[serde(other)]
     Unknown,
 }
 
+impl FromJson for SessionStatus {
+    fn from_json(json: &Json) -> Result<Self, String> {
+        Ok(match String::from_json(json)?.as_str() {
+            "active" => Self::Active,
+            "pending" => Self::Pending,
+            "ended" => Self::Ended,
+            "expired" => Self::Expired,
+            "removed" => Self::Removed,
+            "abandoned" => Self::Abandoned,
+            "revoked" => Self::Revoked,
+            _ => Self::Unknown,
+        })
+    }
+}
+
 /// A user, with the fields apps show.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct User {
     /// `user_...`.
     pub id: String,
     /// First name.
-    #[serde(default)]
     pub first_name: Option<String>,
     /// Last name.
-    #[serde(default)]
     pub last_name: Option<String>,
     /// Username, when the instance uses them.
-    #[serde(default)]
     pub username: Option<String>,
     /// Avatar URL.
-    #[serde(default)]
     pub image_url: Option<String>,
     /// Which of `email_addresses` is primary.
-    #[serde(default)]
     pub primary_email_address_id: Option<String>,
     /// The user's email addresses.
-    #[serde(default)]
     pub email_addresses: Vec<EmailAddress>,
+}
+
+impl FromJson for User {
+    fn from_json(json: &Json) -> Result<Self, String> {
+        object(json, "the user")?;
+        Ok(Self {
+            id: field(json, "id")?,
+            first_name: optional(json, "first_name")?,
+            last_name: optional(json, "last_name")?,
+            username: optional(json, "username")?,
+            image_url: optional(json, "image_url")?,
+            primary_email_address_id: optional(json, "primary_email_address_id")?,
+            email_addresses: list(json, "email_addresses")?,
+        })
+    }
 }
 
 impl User {
@@ -146,7 +273,7 @@ impl User {
 }
 
 /// One email address of a user.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct EmailAddress {
     /// `idn_...`.
@@ -155,8 +282,18 @@ pub struct EmailAddress {
     pub email_address: String,
 }
 
+impl FromJson for EmailAddress {
+    fn from_json(json: &Json) -> Result<Self, String> {
+        object(json, "an email address")?;
+        Ok(Self {
+            id: field(json, "id")?,
+            email_address: field(json, "email_address")?,
+        })
+    }
+}
+
 /// A sign-in attempt.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SignIn {
     /// `sia_...`.
@@ -164,25 +301,31 @@ pub struct SignIn {
     /// `complete` when a session was created.
     pub status: String,
     /// The session a complete sign-in created.
-    #[serde(default)]
     pub created_session_id: Option<String>,
 }
 
-/// `POST /v1/dev_browser`.
-#[derive(Debug, Deserialize)]
-pub(crate) struct DevBrowser {
-    pub token: String,
-}
-
-/// `POST /v1/client/sessions/{id}/tokens`.
-#[derive(Debug, Deserialize)]
-pub(crate) struct SessionToken {
-    pub jwt: String,
+impl FromJson for SignIn {
+    fn from_json(json: &Json) -> Result<Self, String> {
+        object(json, "the sign-in")?;
+        Ok(Self {
+            id: field(json, "id")?,
+            status: field(json, "status")?,
+            created_session_id: optional(json, "created_session_id")?,
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn decode<T: FromJson>(text: &str) -> T {
+        try_decode(text).unwrap()
+    }
+
+    fn try_decode<T: FromJson>(text: &str) -> Result<T, String> {
+        T::from_json(&Json::parse(text)?)
+    }
 
     // Shaped like the OpenAPI's `Client.ClientWrappedClient`, with fields the SDK
     // ignores, to prove they do not break decoding.
@@ -213,7 +356,7 @@ mod tests {
 
     #[test]
     fn decodes_a_spec_shaped_client() {
-        let envelope: Envelope<Client> = serde_json::from_str(CLIENT).unwrap();
+        let envelope: Envelope<Client> = decode(CLIENT);
         assert!(envelope.client.is_none());
         let client = envelope.response.unwrap();
         assert_eq!(client.id, "client_1");
@@ -236,33 +379,30 @@ mod tests {
 
     #[test]
     fn current_session_must_be_signed_in() {
-        let client: Client = serde_json::from_str(
+        let client: Client = decode(
             r#"{"id": "client_1", "last_active_session_id": "sess_c",
                 "sessions": [{"id": "sess_c", "status": "ended"}]}"#,
-        )
-        .unwrap();
+        );
         assert!(client.current_session().is_none());
     }
 
     #[test]
     fn null_client_envelope() {
-        let envelope: Envelope<Client> =
-            serde_json::from_str(r#"{"response": null, "client": null}"#).unwrap();
+        let envelope: Envelope<Client> = decode(r#"{"response": null, "client": null}"#);
         assert!(envelope.response.is_none() && envelope.client.is_none());
-        let empty: Envelope<Client> = serde_json::from_str("{}").unwrap();
+        let empty: Envelope<Client> = decode("{}");
         assert!(empty.response.is_none());
     }
 
     #[test]
     fn decodes_sign_in_and_token() {
-        let envelope: Envelope<SignIn> = serde_json::from_str(
+        let envelope: Envelope<SignIn> = decode(
             r#"{"response": {"object": "sign_in", "id": "sia_1", "status": "complete",
                 "created_session_id": "sess_1", "supported_identifiers": ["email_address"],
                 "identifier": "demo@example.com", "user_data": {}, "abandon_at": 1},
                "client": {"object": "client", "id": "client_1", "sessions": [],
                 "last_active_session_id": "sess_1"}}"#,
-        )
-        .unwrap();
+        );
         let sign_in = envelope.response.unwrap();
         assert_eq!(
             (
@@ -275,8 +415,20 @@ mod tests {
             envelope.client.unwrap().last_active_session_id.as_deref(),
             Some("sess_1")
         );
-        let token: SessionToken =
-            serde_json::from_str(r#"{"object": "token", "jwt": "a.b.c"}"#).unwrap();
-        assert_eq!(token.jwt, "a.b.c");
+    }
+
+    #[test]
+    fn wrong_types_and_missing_fields_are_errors() {
+        let err = try_decode::<Envelope<Client>>(r#"{"response": {"id": 5}}"#).unwrap_err();
+        assert_eq!(err, "response: id: expected a string, found a number");
+        let err = try_decode::<Client>(r#"{"sessions": []}"#).unwrap_err();
+        assert_eq!(err, "missing field id");
+        let err = try_decode::<Client>(r#"{"id": "c", "sessions": {}}"#).unwrap_err();
+        assert_eq!(err, "sessions: expected an array, found an object");
+        let err = try_decode::<Envelope<Client>>("[]").unwrap_err();
+        assert!(err.contains("to be an object"), "{err}");
+        let err = try_decode::<Session>(r#"{"id": "s", "status": "active", "expire_at": 1.5}"#)
+            .unwrap_err();
+        assert_eq!(err, "expire_at: expected an integer, found 1.5");
     }
 }

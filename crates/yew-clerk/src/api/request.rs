@@ -1,9 +1,8 @@
 //! Pure request building and response decoding, free of the browser so it is
 //! tested natively. `http.rs` only moves the bytes.
 
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
-
+use super::json::Json;
+use super::models::{field, list, optional, FromJson};
 use crate::error::{ApiError, ClerkError};
 
 /// The FAPI version these models follow, sent as `__clerk_api_version`.
@@ -104,33 +103,40 @@ pub(crate) fn query_encode_into(out: &mut String, text: &str) {
     }
 }
 
-#[derive(Deserialize)]
-struct ErrorBody {
-    #[serde(default)]
-    errors: Vec<ApiError>,
-    #[serde(default)]
-    clerk_trace_id: Option<String>,
+impl FromJson for ApiError {
+    fn from_json(json: &Json) -> Result<Self, String> {
+        Ok(ApiError {
+            code: field(json, "code")?,
+            message: field(json, "message")?,
+            long_message: optional(json, "long_message")?,
+            param_name: json
+                .get("meta")
+                .map(|meta| optional(meta, "param_name"))
+                .transpose()?
+                .flatten(),
+        })
+    }
 }
 
 /// Turns a status and body into the value, or a `ClerkError` that says why not.
-pub(crate) fn decode<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ClerkError> {
+pub(crate) fn decode<T: FromJson>(status: u16, body: &str) -> Result<T, ClerkError> {
+    let parsed = Json::parse(body);
     if (200..300).contains(&status) {
-        // Every FAPI answer is an object; serde would also read a struct from
-        // `[]`, and an empty array must not pass for "no client".
-        if !body.trim_start().starts_with('{') {
-            return Err(ClerkError::Decode("expected a JSON object".into()));
-        }
-        return serde_json::from_str(body).map_err(|e| ClerkError::Decode(e.to_string()));
+        let json = parsed.map_err(ClerkError::Decode)?;
+        return T::from_json(&json).map_err(ClerkError::Decode);
     }
     // Not Clerk's error shape (a proxy's HTML page, say): keep the status.
-    let parsed = serde_json::from_str::<ErrorBody>(body).unwrap_or(ErrorBody {
-        errors: Vec::new(),
-        clerk_trace_id: None,
-    });
+    let (errors, trace_id) = match &parsed {
+        Ok(json) => (
+            list::<ApiError>(json, "errors").unwrap_or_default(),
+            optional::<String>(json, "clerk_trace_id").ok().flatten(),
+        ),
+        Err(_) => (Vec::new(), None),
+    };
     Err(ClerkError::Api {
         status,
-        errors: parsed.errors,
-        trace_id: parsed.clerk_trace_id,
+        errors,
+        trace_id,
     })
 }
 
