@@ -2,14 +2,37 @@
 //! call, how to identify the browser, where sign-out goes.
 
 use crate::error::ClerkError;
-use crate::key::{is_loopback_host, InstanceType, PublishableKey};
+use crate::key::{InstanceType, PublishableKey};
+
+/// Clerk's development domains, where clerk-js sets up a dev browser.
+const DEV_DOMAINS: &[&str] = &[
+    "accounts.dev",
+    "accountsstage.dev",
+    "lcl.dev",
+    "stg.dev",
+    "lclstage.dev",
+    "stgstage.dev",
+    "lclclerk.com",
+];
+
+fn is_dev_domain(host_port: &str) -> bool {
+    let host = host_port
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    DEV_DOMAINS
+        .iter()
+        .any(|d| host == *d || host.strip_suffix(d).is_some_and(|rest| rest.ends_with('.')))
+}
 
 /// How the SDK identifies this browser to Clerk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DevBrowserMode {
-    /// Development instances on a remote host use a dev-browser token, as
-    /// clerk-js does; production instances and loopback hosts (the local
-    /// emulator) use Clerk's `__client` cookie.
+    /// As clerk-js: development instances on Clerk's development domains
+    /// (`*.accounts.dev` and Clerk's internal ones) use a dev-browser token;
+    /// everything else (production, custom domains, the local emulator) uses
+    /// Clerk's `__client` cookie.
     #[default]
     Auto,
     /// Always use a dev-browser token (the emulator's `--dev-browser` mode).
@@ -56,8 +79,7 @@ pub(crate) fn resolve(
         DevBrowserMode::Always => true,
         DevBrowserMode::Never => false,
         DevBrowserMode::Auto => {
-            key.instance_type() == InstanceType::Development
-                && !is_loopback_host(key.frontend_api())
+            key.instance_type() == InstanceType::Development && is_dev_domain(key.frontend_api())
         }
     };
     Ok(ResolvedConfig {
@@ -72,13 +94,21 @@ mod tests {
 
     const EMULATOR_KEY: &str = "pk_test_MTI3LjAuMC4xOjg3ODck"; // 127.0.0.1:8787
     const DEV_KEY: &str = "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k"; // clerk.example.com
+    const ACCOUNTS_DEV_KEY: &str = "pk_test_Zm9vLWJhci0xMy5jbGVyay5hY2NvdW50cy5kZXYk"; // foo-bar-13.clerk.accounts.dev
     const LIVE_KEY: &str = "pk_live_Y2xlcmsuZXhhbXBsZS5jb20k";
     const PAGE: &str = "https://app.example.com";
 
     #[test]
     fn identity_mode_follows_instance_and_host() {
         let auto = |key| resolve(key, None, DevBrowserMode::Auto, PAGE).unwrap();
-        assert!(auto(DEV_KEY).dev_browser, "remote development instance");
+        assert!(
+            auto(ACCOUNTS_DEV_KEY).dev_browser,
+            "development instance on Clerk's domain"
+        );
+        assert!(
+            !auto(DEV_KEY).dev_browser,
+            "a custom domain, as clerk-js decides"
+        );
         assert!(!auto(LIVE_KEY).dev_browser, "production instance");
         assert!(!auto(EMULATOR_KEY).dev_browser, "emulator on loopback");
         assert!(

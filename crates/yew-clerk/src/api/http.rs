@@ -123,7 +123,8 @@ impl Api {
         let url = format!("{}/v1/dev_browser", self.base_url.trim_end_matches('/'));
         let (status, body) = fetch(true, &url, Some(String::new())).await?;
         let answer: Json = request::decode(status, &body)?;
-        let token: String = field(&answer, "token").map_err(ClerkError::Decode)?;
+        // Clerk's `id` is the token itself (clerk-js stores `data.id`).
+        let token: String = field(&answer, "id").map_err(ClerkError::Decode)?;
         storage::set(DEV_BROWSER_STORAGE_KEY, &token);
         self.token.replace(Some(token));
         Ok(())
