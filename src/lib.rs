@@ -1,15 +1,15 @@
 //! The demo app: sign in, see the session, sign out, on Clerk's Frontend API
-//! (the local emulator by default). Built on `yew-clerk` and `yew-router`.
+//! (the local emulator by default). Built on `yew-clerk`, with a small router of its own (`router.rs`).
 
 pub mod components;
 pub mod config;
 mod pages;
 pub mod return_to;
+pub mod router;
 pub mod routes;
 
 use yew::prelude::*;
 use yew_clerk::ClerkProvider;
-use yew_router::prelude::*;
 
 pub use routes::Route;
 
@@ -37,13 +37,13 @@ pub fn App(props: &AppProps) -> Html {
         .map(|k| k.to_string())
         .collect();
     html! {
-        <BrowserRouter>
+        <router::Router>
             <ClerkProvider publishable_key={props.publishable_key.clone()} sign_in_url="/sign-in"
                 keep_storage_keys={keep}>
                 <components::Layout>
-                    <Switch<Route> render={routes::switch} />
+                    <routes::Pages />
                 </components::Layout>
             </ClerkProvider>
-        </BrowserRouter>
+        </router::Router>
     }
 }

@@ -2,10 +2,9 @@
 
 use yew::prelude::*;
 use yew_clerk::{use_user, SignedIn, SignedOut};
-use yew_router::prelude::*;
 
 use super::theme::ThemeSwitch;
-use crate::routes::Route;
+use crate::router::{Link, Route};
 
 /// Props of [`Layout`].
 #[derive(Properties, PartialEq)]
@@ -22,15 +21,15 @@ pub fn Layout(props: &LayoutProps) -> Html {
         <>
             <a class="skip" href="#main">{ "Skip to content" }</a>
             <header class="top">
-                <Link<Route> to={Route::Home} classes="brand">{ "yew-clerk" }</Link<Route>>
+                <Link to={Route::Home} classes="brand">{ "yew-clerk" }</Link>
                 <nav aria-label="Main">
-                    <Link<Route> to={Route::Home}>{ "Home" }</Link<Route>>
-                    <Link<Route> to={Route::Sessions}>{ "Sessions" }</Link<Route>>
-                    <Link<Route> to={Route::Account}>{ "Account" }</Link<Route>>
+                    <Link to={Route::Home}>{ "Home" }</Link>
+                    <Link to={Route::Sessions}>{ "Sessions" }</Link>
+                    <Link to={Route::Account}>{ "Account" }</Link>
                 </nav>
                 <div class="who">
                     <SignedIn><span class="email">{ email.unwrap_or_default() }</span></SignedIn>
-                    <SignedOut><Link<Route> to={Route::SignIn}>{ "Sign in" }</Link<Route>></SignedOut>
+                    <SignedOut><Link to={Route::SignIn}>{ "Sign in" }</Link></SignedOut>
                     <ThemeSwitch />
                 </div>
             </header>

@@ -3,10 +3,9 @@
 
 use yew::prelude::*;
 use yew_clerk::{use_clerk, ClerkLoading, LoadState, SignedIn, SignedOut};
-use yew_router::prelude::*;
 
 use crate::components::{LoadFailure, SignOutControl};
-use crate::routes::Route;
+use crate::router::{Link, Route};
 
 /// The home page.
 #[function_component]
@@ -36,14 +35,14 @@ pub fn Home() -> Html {
                 <p>{ "Signed in as " }<strong id="user-email">{ email }</strong></p>
                 <SignOutControl id="sign-out" />
                 <p class="links">
-                    <Link<Route> to={Route::Sessions}>{ "Manage sessions" }</Link<Route>>
-                    <Link<Route> to={Route::Account}>{ "Your account" }</Link<Route>>
+                    <Link to={Route::Sessions}>{ "Manage sessions" }</Link>
+                    <Link to={Route::Account}>{ "Your account" }</Link>
                 </p>
             </SignedIn>
             <SignedOut>
                 <h1>{ "Hello" }</h1>
                 <p id="status" role="status" aria-live="polite">{ "You are signed out" }</p>
-                <p><Link<Route> to={Route::SignIn} classes="button">{ "Sign in" }</Link<Route>></p>
+                <p><Link to={Route::SignIn} classes="button">{ "Sign in" }</Link></p>
             </SignedOut>
         </section>
     }

@@ -1,9 +1,8 @@
 //! Any unknown path.
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::routes::Route;
+use crate::router::{Link, Route};
 
 /// The 404 page.
 #[function_component]
@@ -11,7 +10,7 @@ pub fn NotFound() -> Html {
     html! {
         <section class="panel">
             <h1>{ "Page not found" }</h1>
-            <p><Link<Route> to={Route::Home}>{ "Go home" }</Link<Route>></p>
+            <p><Link to={Route::Home}>{ "Go home" }</Link></p>
         </section>
     }
 }

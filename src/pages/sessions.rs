@@ -3,10 +3,9 @@
 
 use yew::prelude::*;
 use yew_clerk::{use_clerk, Protect, Session};
-use yew_router::prelude::*;
 
 use crate::components::SignOutControl;
-use crate::routes::Route;
+use crate::router::{Link, Route};
 
 /// The sessions page.
 #[function_component]
@@ -15,7 +14,7 @@ pub fn Sessions() -> Html {
         <section class="panel">
             <h1>{ "Sessions" }</h1>
             <p>{ "You are signed out" }</p>
-            <p><Link<Route> to={Route::SignIn}>{ "Sign in" }</Link<Route>></p>
+            <p><Link to={Route::SignIn}>{ "Sign in" }</Link></p>
         </section>
     };
     html! {
@@ -85,7 +84,7 @@ fn SessionList() -> Html {
             }
             <ul class="sessions">{ for sessions.iter().map(item) }</ul>
             <SignOutControl id="sign-out-all" label="Sign out of all sessions" />
-            <p><Link<Route> to={Route::SignIn}>{ "Add another account" }</Link<Route>></p>
+            <p><Link to={Route::SignIn}>{ "Add another account" }</Link></p>
         </section>
     }
 }

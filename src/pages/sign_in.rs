@@ -4,17 +4,16 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 use yew_clerk::{use_clerk, ClerkError, LoadState};
-use yew_router::prelude::*;
 
 use crate::components::LoadFailure;
 use crate::return_to::{after_sign_in, query_param};
-use crate::routes::Route;
+use crate::router::{use_location, use_navigate};
 
 /// The sign-in page.
 #[function_component]
 pub fn SignIn() -> Html {
     let clerk = use_clerk();
-    let navigator = use_navigator();
+    let navigate = use_navigate();
     let location = use_location();
     let identifier = use_node_ref();
     let password = use_node_ref();
@@ -28,12 +27,11 @@ pub fn SignIn() -> Html {
     let onsubmit = {
         let (identifier, password) = (identifier.clone(), password.clone());
         let (submitting, error) = (submitting.clone(), error.clone());
-        let redirect_url = location.and_then(|l| query_param(l.query_str(), "redirect_url"));
+        let redirect_url = query_param(&location.query, "redirect_url");
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let (Some(clerk), Some(navigator)) = (clerk.clone(), navigator.clone()) else {
-                return;
-            };
+            let Some(clerk) = clerk.clone() else { return };
+            let navigate = navigate.clone();
             let value = |r: &NodeRef| {
                 r.cast::<HtmlInputElement>()
                     .map(|i| i.value())
@@ -49,10 +47,7 @@ pub fn SignIn() -> Html {
                         let origin = web_sys::window()
                             .and_then(|w| w.location().origin().ok())
                             .unwrap_or_default();
-                        let path = after_sign_in(redirect_url.as_deref(), &origin);
-                        let route = Route::recognize(path.split(['?', '#']).next().unwrap_or("/"))
-                            .unwrap_or(Route::Home);
-                        navigator.push(&route);
+                        navigate.emit(after_sign_in(redirect_url.as_deref(), &origin));
                     }
                     Err(e) => {
                         error.set(Some(e));

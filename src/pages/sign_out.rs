@@ -4,19 +4,15 @@
 
 use yew::prelude::*;
 use yew_clerk::{use_user, SignedIn, SignedOut};
-use yew_router::prelude::*;
 
 use crate::components::SignOutControl;
 use crate::return_to::query_param;
-use crate::routes::Route;
+use crate::router::{use_location, Link, Route};
 
 /// The sign-out confirmation page.
 #[function_component]
 pub fn SignOutPage() -> Html {
-    let location = use_location();
-    let redirect_url = location
-        .and_then(|l| query_param(l.query_str(), "redirect_url"))
-        .map(AttrValue::from);
+    let redirect_url = query_param(&use_location().query, "redirect_url").map(AttrValue::from);
     let email = use_user().and_then(|u| u.primary_email_address().map(str::to_owned));
     html! {
         <section class="panel">
@@ -31,7 +27,7 @@ pub fn SignOutPage() -> Html {
             <SignedOut>
                 <h1>{ "Signed out" }</h1>
                 <p id="status" role="status">{ "You are signed out" }</p>
-                <p><Link<Route> to={Route::Home}>{ "Go home" }</Link<Route>></p>
+                <p><Link to={Route::Home}>{ "Go home" }</Link></p>
             </SignedOut>
         </section>
     }
