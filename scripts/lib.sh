@@ -33,12 +33,18 @@ wasm_toolchain() {
   fi
 }
 
+# Features that Debian's wasm-opt 108 can parse (README, "Toolchain").
+WASM_FEATURES="-Ctarget-cpu=mvp -Ctarget-feature=+bulk-memory,+nontrapping-fptoint,+sign-ext,+mutable-globals"
+# Release-only size flags (README, "Performance"): no panic machinery, no
+# panic locations, no Debug formatting. They need std rebuilt with them.
+WASM_SIZE_FLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
+
 # Run a command with the environment for wasm32 builds. Only wasm builds get
 # build-std and Debian's compiler; native crates keep the normal toolchain.
+# With WASM_RELEASE=1, adds the size flags (scripts/build).
 with_wasm_env() {
   (
-    # Features that Debian's wasm-opt 108 can parse (see README, "Toolchain").
-    export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Ctarget-cpu=mvp -Ctarget-feature=+bulk-memory,+nontrapping-fptoint,+sign-ext,+mutable-globals"
+    local flags="$WASM_FEATURES"
     export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
     # A separate target dir: a different compiler and std, and no lock contention
     # with native builds.
@@ -46,10 +52,16 @@ with_wasm_env() {
     if [ "$(wasm_toolchain)" = debian ]; then
       export PATH="/usr/bin:$PATH"
       export RUSTC=/usr/bin/rustc
-      export RUSTC_BOOTSTRAP=1
-      export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
       export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/lib/llvm-22/bin/wasm-ld
     fi
+    # Debian's compiler has no prebuilt wasm std, and release builds rebuild std
+    # with the size flags either way (rustup: from its rust-src component).
+    if [ "$(wasm_toolchain)" = debian ] || [ "${WASM_RELEASE:-0}" = 1 ]; then
+      export RUSTC_BOOTSTRAP=1
+      export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
+    fi
+    [ "${WASM_RELEASE:-0}" = 1 ] && flags="$flags $WASM_SIZE_FLAGS"
+    export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$flags"
     "$@"
   )
 }
