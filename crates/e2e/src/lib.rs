@@ -95,7 +95,8 @@ pub struct Env {
     options: Options,
     emulator: Option<Running>,
     server: tokio::task::JoinHandle<()>,
-    driver: Child,
+    /// Held for its `Drop`, which ends chromedriver and its browsers.
+    _driver: Driver,
     http: reqwest::Client,
     _lock: MutexGuard<'static, ()>,
 }
@@ -129,7 +130,7 @@ impl Env {
             options,
             emulator: Some(emulator),
             server,
-            driver,
+            _driver: driver,
             http: reqwest::Client::new(),
             _lock: lock,
         })
@@ -174,11 +175,12 @@ impl Env {
 
     /// The text of the first element matching `css`, if any.
     pub async fn text(&self, css: &str) -> Result<Option<String>> {
-        match self.browser.find(Locator::Css(css)).await {
-            Ok(element) => Ok(Some(element.text().await?)),
-            Err(e) if e.is_no_such_element() => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        // One script call, not find-then-read: yew may replace the element in
+        // between, and a WebDriver element handle would then be stale.
+        let script =
+            "const e = document.querySelector(arguments[0]); return e ? e.innerText : null;";
+        let value = self.browser.execute(script, vec![json!(css)]).await?;
+        Ok(value.as_str().map(str::to_owned))
     }
 
     /// The whole page's visible text.
@@ -395,7 +397,6 @@ impl Env {
         let closed = self.browser.clone().close().await;
         self.stop_emulator().await;
         self.server.abort();
-        let _ = self.driver.kill().await;
         closed.map_err(Error::from)
     }
 }
@@ -404,7 +405,6 @@ impl Drop for Env {
     // A failed test skips `finish`; the processes must not outlive it.
     fn drop(&mut self) {
         self.server.abort();
-        let _ = self.driver.start_kill();
     }
 }
 
@@ -415,7 +415,8 @@ pub struct Browser {
     /// The WebDriver session.
     pub client: Client,
     webdriver_url: String,
-    driver: Child,
+    /// Held for its `Drop`, which ends chromedriver and its browsers.
+    _driver: Driver,
     http: reqwest::Client,
 }
 
@@ -427,7 +428,7 @@ impl Browser {
         Ok(Self {
             client,
             webdriver_url,
-            driver,
+            _driver: driver,
             http: reqwest::Client::new(),
         })
     }
@@ -456,16 +457,9 @@ impl Browser {
     }
 
     /// Ends the session and stops chromedriver.
-    pub async fn finish(mut self) -> Result<()> {
+    pub async fn finish(self) -> Result<()> {
         let closed = self.client.clone().close().await;
-        let _ = self.driver.kill().await;
         closed.map_err(Error::from)
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.driver.start_kill();
     }
 }
 
@@ -577,7 +571,29 @@ async fn static_file(dist: &Path, uri: &Uri) -> Response {
     }
 }
 
-async fn start_chromedriver() -> Result<(Child, String)> {
+/// chromedriver in a process group of its own: dropping it ends the browsers
+/// it started as well, even when a failed test never closed its session.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // A direct kill(2) on the group, never a `kill` command: procps reads
+        // a negative pid without `--` as something else, and as root a wrong
+        // target can be every process. Only a group that is chromedriver's
+        // own (pgid == its pid, from `process_group(0)`) is signalled.
+        if let Some(pid) = self.0.id().and_then(|p| libc::pid_t::try_from(p).ok()) {
+            // SAFETY: getpgid and kill take plain integers and touch no memory.
+            unsafe {
+                if pid > 1 && libc::getpgid(pid) == pid {
+                    libc::kill(-pid, libc::SIGKILL);
+                }
+            }
+        }
+        let _ = self.0.start_kill();
+    }
+}
+
+async fn start_chromedriver() -> Result<(Driver, String)> {
     let port = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .and_then(|l| l.local_addr())
@@ -588,6 +604,7 @@ async fn start_chromedriver() -> Result<(Child, String)> {
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        .process_group(0)
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| Error::Setup(format!("{binary}: {e}")))?;
@@ -604,7 +621,7 @@ async fn start_chromedriver() -> Result<(Child, String)> {
             .map(drop))
     })
     .await?;
-    Ok((child, url))
+    Ok((Driver(child), url))
 }
 
 async fn new_session(webdriver_url: &str) -> Result<Client> {
