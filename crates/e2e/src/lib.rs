@@ -232,25 +232,20 @@ impl Env {
             .collect())
     }
 
+    /// Waits for the first element matching `css`.
+    async fn element(&self, css: &str) -> Result<fantoccini::elements::Element> {
+        let wait = self.browser.wait().at_most(TIMEOUT);
+        Ok(wait.for_element(Locator::Css(css)).await?)
+    }
+
     /// Clicks the first element matching `css`.
     pub async fn click(&self, css: &str) -> Result<()> {
-        let element = self
-            .browser
-            .wait()
-            .at_most(TIMEOUT)
-            .for_element(Locator::Css(css))
-            .await?;
-        Ok(element.click().await?)
+        Ok(self.element(css).await?.click().await?)
     }
 
     /// Types into an input, replacing its value.
     pub async fn fill(&self, css: &str, value: &str) -> Result<()> {
-        let element = self
-            .browser
-            .wait()
-            .at_most(TIMEOUT)
-            .for_element(Locator::Css(css))
-            .await?;
+        let element = self.element(css).await?;
         element.clear().await?;
         Ok(element.send_keys(value).await?)
     }
