@@ -107,7 +107,11 @@ impl Api {
         let answer = self.send_once(method, path, form).await?;
         // A dev browser the instance no longer knows (it was reset): start a
         // new one and retry once, as clerk-js does.
-        if self.dev_browser && answer.0 == 401 && answer.1.contains("dev_browser_unauthenticated") {
+        let stale_dev_browser = self.dev_browser
+            && answer.0 == 401
+            && request::decode::<Ignored>(answer.0, &answer.1)
+                .is_err_and(|e| e.code() == Some("dev_browser_unauthenticated"));
+        if stale_dev_browser {
             self.token.replace(None);
             storage::remove(DEV_BROWSER_STORAGE_KEY);
             self.ensure_dev_browser().await?;
