@@ -63,9 +63,6 @@ pub enum ClerkError {
     /// The action needs a signed-in session and there is none.
     #[error("no active session")]
     NoActiveSession,
-    /// The provider is not mounted or has not finished loading.
-    #[error("Clerk is not loaded")]
-    NotLoaded,
 }
 
 fn api_summary(status: u16, errors: &[ApiError]) -> String {
