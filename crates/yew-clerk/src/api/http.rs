@@ -6,8 +6,9 @@ use std::cell::RefCell;
 use gloo_net::http::Request;
 use web_sys::RequestCredentials;
 
-use super::json::Json;
-use super::models::{field, Client, Envelope, FromJson, Ignored, SignIn};
+use serde::de::DeserializeOwned;
+
+use super::models::{Client, DevBrowser, Envelope, Ignored, SignIn, Token};
 use super::request::{self, Method};
 use crate::error::ClerkError;
 use crate::storage;
@@ -79,11 +80,11 @@ impl Api {
     /// `POST /v1/client/sessions/{id}/tokens`: a short-lived session JWT.
     pub(crate) async fn session_token(&self, session_id: &str) -> Result<String, ClerkError> {
         let path = format!("/client/sessions/{}/tokens", path_segment(session_id));
-        let token: Json = self.send(Method::Post, &path, &[]).await?;
-        field(&token, "jwt").map_err(ClerkError::Decode)
+        let token: Token = self.send(Method::Post, &path, &[]).await?;
+        Ok(token.jwt)
     }
 
-    async fn send<T: FromJson>(
+    async fn send<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
@@ -126,9 +127,8 @@ impl Api {
         }
         let url = format!("{}/v1/dev_browser", self.base_url.trim_end_matches('/'));
         let (status, body) = fetch(true, &url, Some(String::new())).await?;
-        let answer: Json = request::decode(status, &body)?;
         // Clerk's `id` is the token itself (clerk-js stores `data.id`).
-        let token: String = field(&answer, "id").map_err(ClerkError::Decode)?;
+        let DevBrowser { id: token } = request::decode(status, &body)?;
         storage::set(DEV_BROWSER_STORAGE_KEY, &token);
         self.token.replace(Some(token));
         Ok(())

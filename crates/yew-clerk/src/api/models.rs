@@ -1,130 +1,58 @@
-//! Wire models: the few fields of Clerk's objects that the SDK uses, decoded
-//! by hand from [`Json`]. Unknown fields are ignored, so Clerk can add fields
-//! without breaking us; a known field of the wrong type is an error.
+//! Wire models: the fields of Clerk's objects that the SDK uses, decoded with
+//! serde. Unknown fields are ignored (never `deny_unknown_fields`: Clerk adds
+//! fields), so they cannot break us; a known field of the wrong type is an
+//! error. The public models also serialize, so apps can store or send them.
 
-use super::json::Json;
-
-/// Decoding from a parsed JSON value.
-pub(crate) trait FromJson: Sized {
-    fn from_json(json: &Json) -> Result<Self, String>;
-}
+use serde::{Deserialize, Serialize};
 
 /// Clerk's `{response, client}` envelope: every client-scoped answer carries the
 /// current client, which replaces the one in the state.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub(crate) struct Envelope<T> {
+    #[serde(default = "none")]
     pub response: Option<T>,
     pub client: Option<Client>,
 }
 
-impl<T: FromJson> FromJson for Envelope<T> {
-    fn from_json(json: &Json) -> Result<Self, String> {
-        object(json, "the answer")?;
-        Ok(Self {
-            response: optional(json, "response")?,
-            client: optional(json, "client")?,
-        })
-    }
+// `#[serde(default)]` on a generic field would demand `T: Default`.
+fn none<T>() -> Option<T> {
+    None
 }
 
 /// Any value, unread: for answers whose `response` the SDK does not use.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Ignored;
 
-impl FromJson for Ignored {
-    fn from_json(_: &Json) -> Result<Self, String> {
-        Ok(Ignored)
+impl<'de> Deserialize<'de> for Ignored {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(deserializer).map(|_| Ignored)
     }
 }
 
-impl FromJson for Json {
-    fn from_json(json: &Json) -> Result<Self, String> {
-        Ok(json.clone())
-    }
+/// A session token (`POST /v1/client/sessions/{id}/tokens`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub(crate) struct Token {
+    pub jwt: String,
 }
 
-impl FromJson for String {
-    fn from_json(json: &Json) -> Result<Self, String> {
-        match json {
-            Json::String(s) => Ok(s.clone()),
-            other => Err(format!("expected a string, found {}", other.kind())),
-        }
-    }
-}
-
-impl FromJson for i64 {
-    fn from_json(json: &Json) -> Result<Self, String> {
-        match json {
-            Json::Number(n) => n
-                .parse()
-                .map_err(|_| format!("expected an integer, found {n}")),
-            other => Err(format!("expected a number, found {}", other.kind())),
-        }
-    }
-}
-
-fn object<'a>(json: &'a Json, what: &str) -> Result<&'a Json, String> {
-    match json {
-        Json::Object(_) => Ok(json),
-        other => Err(format!(
-            "expected {what} to be an object, found {}",
-            other.kind()
-        )),
-    }
-}
-
-/// A required field.
-pub(crate) fn field<T: FromJson>(json: &Json, key: &str) -> Result<T, String> {
-    match json.get(key) {
-        Some(value) => T::from_json(value).map_err(|e| format!("{key}: {e}")),
-        None => Err(format!("missing field {key}")),
-    }
-}
-
-/// An optional field: missing or `null` is `None`.
-pub(crate) fn optional<T: FromJson>(json: &Json, key: &str) -> Result<Option<T>, String> {
-    match json.get(key) {
-        None | Some(Json::Null) => Ok(None),
-        Some(value) => T::from_json(value)
-            .map(Some)
-            .map_err(|e| format!("{key}: {e}")),
-    }
-}
-
-/// An optional array field: missing or `null` is empty.
-pub(crate) fn list<T: FromJson>(json: &Json, key: &str) -> Result<Vec<T>, String> {
-    match json.get(key) {
-        None | Some(Json::Null) => Ok(Vec::new()),
-        Some(Json::Array(items)) => items
-            .iter()
-            .map(T::from_json)
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("{key}: {e}")),
-        Some(other) => Err(format!("{key}: expected an array, found {}", other.kind())),
-    }
+/// A dev-browser (`POST /v1/dev_browser`): clerk-js stores its `id` as the
+/// token.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub(crate) struct DevBrowser {
+    pub id: String,
 }
 
 /// A browser's Clerk client: its sessions and which one is in use.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Client {
     /// `client_...`.
     pub id: String,
     /// Sessions of this client; signed-in ones are `Active` or `Pending`.
+    #[serde(default)]
     pub sessions: Vec<Session>,
     /// The session the app acts as.
     pub last_active_session_id: Option<String>,
-}
-
-impl FromJson for Client {
-    fn from_json(json: &Json) -> Result<Self, String> {
-        object(json, "the client")?;
-        Ok(Self {
-            id: field(json, "id")?,
-            sessions: list(json, "sessions")?,
-            last_active_session_id: optional(json, "last_active_session_id")?,
-        })
-    }
 }
 
 impl Client {
@@ -144,7 +72,7 @@ impl Client {
 }
 
 /// A session of a user on a client.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Session {
     /// `sess_...`.
@@ -159,19 +87,6 @@ pub struct Session {
     pub expire_at: Option<i64>,
 }
 
-impl FromJson for Session {
-    fn from_json(json: &Json) -> Result<Self, String> {
-        object(json, "a session")?;
-        Ok(Self {
-            id: field(json, "id")?,
-            status: field(json, "status")?,
-            user: optional(json, "user")?,
-            last_active_at: optional(json, "last_active_at")?,
-            expire_at: optional(json, "expire_at")?,
-        })
-    }
-}
-
 impl Session {
     /// Active or pending: counts as signed in.
     pub fn is_signed_in(&self) -> bool {
@@ -180,7 +95,8 @@ impl Session {
 }
 
 /// A session's lifecycle status, as Clerk names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum SessionStatus {
     /// Signed in.
@@ -198,26 +114,12 @@ pub enum SessionStatus {
     /// Revoked by an administrator.
     Revoked,
     /// A status this SDK does not know; treated as signed out.
+    #[serde(other)]
     Unknown,
 }
 
-impl FromJson for SessionStatus {
-    fn from_json(json: &Json) -> Result<Self, String> {
-        Ok(match String::from_json(json)?.as_str() {
-            "active" => Self::Active,
-            "pending" => Self::Pending,
-            "ended" => Self::Ended,
-            "expired" => Self::Expired,
-            "removed" => Self::Removed,
-            "abandoned" => Self::Abandoned,
-            "revoked" => Self::Revoked,
-            _ => Self::Unknown,
-        })
-    }
-}
-
 /// A user, with the fields apps show.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct User {
     /// `user_...`.
@@ -233,22 +135,8 @@ pub struct User {
     /// Which of `email_addresses` is primary.
     pub primary_email_address_id: Option<String>,
     /// The user's email addresses.
+    #[serde(default)]
     pub email_addresses: Vec<EmailAddress>,
-}
-
-impl FromJson for User {
-    fn from_json(json: &Json) -> Result<Self, String> {
-        object(json, "the user")?;
-        Ok(Self {
-            id: field(json, "id")?,
-            first_name: optional(json, "first_name")?,
-            last_name: optional(json, "last_name")?,
-            username: optional(json, "username")?,
-            image_url: optional(json, "image_url")?,
-            primary_email_address_id: optional(json, "primary_email_address_id")?,
-            email_addresses: list(json, "email_addresses")?,
-        })
-    }
 }
 
 impl User {
@@ -273,7 +161,7 @@ impl User {
 }
 
 /// One email address of a user.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct EmailAddress {
     /// `idn_...`.
@@ -282,18 +170,8 @@ pub struct EmailAddress {
     pub email_address: String,
 }
 
-impl FromJson for EmailAddress {
-    fn from_json(json: &Json) -> Result<Self, String> {
-        object(json, "an email address")?;
-        Ok(Self {
-            id: field(json, "id")?,
-            email_address: field(json, "email_address")?,
-        })
-    }
-}
-
 /// A sign-in attempt.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SignIn {
     /// `sia_...`.
@@ -304,27 +182,16 @@ pub struct SignIn {
     pub created_session_id: Option<String>,
 }
 
-impl FromJson for SignIn {
-    fn from_json(json: &Json) -> Result<Self, String> {
-        object(json, "the sign-in")?;
-        Ok(Self {
-            id: field(json, "id")?,
-            status: field(json, "status")?,
-            created_session_id: optional(json, "created_session_id")?,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn decode<T: FromJson>(text: &str) -> T {
-        try_decode(text).unwrap()
+    fn decode<T: serde::de::DeserializeOwned>(text: &str) -> T {
+        serde_json::from_str(text).unwrap()
     }
 
-    fn try_decode<T: FromJson>(text: &str) -> Result<T, String> {
-        T::from_json(&Json::parse(text)?)
+    fn try_decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+        serde_json::from_str(text)
     }
 
     // Shaped like the OpenAPI's `Client.ClientWrappedClient`, with fields the SDK
@@ -419,16 +286,35 @@ mod tests {
 
     #[test]
     fn wrong_types_and_missing_fields_are_errors() {
-        let err = try_decode::<Envelope<Client>>(r#"{"response": {"id": 5}}"#).unwrap_err();
-        assert_eq!(err, "response: id: expected a string, found a number");
-        let err = try_decode::<Client>(r#"{"sessions": []}"#).unwrap_err();
-        assert_eq!(err, "missing field id");
-        let err = try_decode::<Client>(r#"{"id": "c", "sessions": {}}"#).unwrap_err();
-        assert_eq!(err, "sessions: expected an array, found an object");
-        let err = try_decode::<Envelope<Client>>("[]").unwrap_err();
-        assert!(err.contains("to be an object"), "{err}");
-        let err = try_decode::<Session>(r#"{"id": "s", "status": "active", "expire_at": 1.5}"#)
-            .unwrap_err();
-        assert_eq!(err, "expire_at: expected an integer, found 1.5");
+        for bad in [
+            r#"{"response": {"id": 5}}"#,
+            r#"{"response": {"sessions": []}}"#,
+            r#"{"response": {"id": "c", "sessions": {}}}"#,
+            r#"{"response": {"id": "c", "sessions": [{"id": "s", "status": "active", "expire_at": 1.5}]}}"#,
+            r#"{"response": {"id": "c", "sessions": [{"id": "s", "status": 3}]}}"#,
+            "[]",
+        ] {
+            assert!(try_decode::<Envelope<Client>>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn models_round_trip_through_serde() {
+        let envelope: Envelope<Client> = decode(CLIENT);
+        let client = envelope.response.unwrap();
+        let text = serde_json::to_string(&client).unwrap();
+        let again: Client = decode(&text);
+        assert_eq!(again, client);
+        assert_eq!(
+            serde_json::to_string(&SessionStatus::Pending).unwrap(),
+            r#""pending""#
+        );
+    }
+
+    #[test]
+    fn ignored_takes_any_value() {
+        for text in ["null", "1", r#"{"a": [1, {"b": null}]}"#, r#""s""#] {
+            assert_eq!(decode::<Ignored>(text), Ignored);
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! Pure request building and response decoding, free of the browser so it is
 //! tested natively. `http.rs` only moves the bytes.
 
-use super::json::Json;
-use super::models::{field, list, optional, FromJson};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
 use crate::error::{ApiError, ClerkError};
 
 /// The FAPI version these models follow, sent as `__clerk_api_version`.
@@ -103,33 +104,51 @@ pub(crate) fn query_encode_into(out: &mut String, text: &str) {
     }
 }
 
-impl FromJson for ApiError {
-    fn from_json(json: &Json) -> Result<Self, String> {
-        Ok(ApiError {
-            code: field(json, "code")?,
-            message: field(json, "message")?,
-            long_message: optional(json, "long_message")?,
-            param_name: json
-                .get("meta")
-                .map(|meta| optional(meta, "param_name"))
-                .transpose()?
-                .flatten(),
-        })
+/// Clerk's error body: `{"errors": [...], "clerk_trace_id": "..."}`.
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    errors: Vec<WireError>,
+    clerk_trace_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WireError {
+    code: String,
+    message: String,
+    long_message: Option<String>,
+    meta: Option<WireErrorMeta>,
+}
+
+#[derive(Deserialize)]
+struct WireErrorMeta {
+    param_name: Option<String>,
+}
+
+impl From<WireError> for ApiError {
+    fn from(e: WireError) -> Self {
+        ApiError {
+            code: e.code,
+            message: e.message,
+            long_message: e.long_message,
+            param_name: e.meta.and_then(|m| m.param_name),
+        }
     }
 }
 
 /// Turns a status and body into the value, or a `ClerkError` that says why not.
-pub(crate) fn decode<T: FromJson>(status: u16, body: &str) -> Result<T, ClerkError> {
-    let parsed = Json::parse(body);
+///
+/// serde_json refuses nesting deeper than 128 levels, and skips the values the
+/// models do not name without recursion, so no body can exhaust the stack.
+pub(crate) fn decode<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ClerkError> {
     if (200..300).contains(&status) {
-        let json = parsed.map_err(ClerkError::Decode)?;
-        return T::from_json(&json).map_err(ClerkError::Decode);
+        return serde_json::from_str(body).map_err(|e| ClerkError::Decode(e.to_string()));
     }
     // Not Clerk's error shape (a proxy's HTML page, say): keep the status.
-    let (errors, trace_id) = match &parsed {
-        Ok(json) => (
-            list::<ApiError>(json, "errors").unwrap_or_default(),
-            optional::<String>(json, "clerk_trace_id").ok().flatten(),
+    let (errors, trace_id) = match serde_json::from_str::<ErrorBody>(body) {
+        Ok(body) => (
+            body.errors.into_iter().map(ApiError::from).collect(),
+            body.clerk_trace_id,
         ),
         Err(_) => (Vec::new(), None),
     };
@@ -143,7 +162,7 @@ pub(crate) fn decode<T: FromJson>(status: u16, body: &str) -> Result<T, ClerkErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::models::{Client, Envelope};
+    use crate::api::models::{Client, Envelope, Ignored};
 
     #[test]
     fn get_has_clerk_params_and_no_body() {
@@ -240,5 +259,83 @@ mod tests {
                 trace_id: None
             }
         );
+    }
+
+    // Also run in the browser (scripts/test's wasm step): the wasm stack is
+    // the one that must hold.
+    #[cfg(target_arch = "wasm32")]
+    wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = "[".repeat(100_000);
+        assert!(matches!(
+            decode::<Envelope<Client>>(200, &deep),
+            Err(ClerkError::Decode(_))
+        ));
+        // Values the models do not name are skipped without recursion.
+        let ignored = format!(
+            r#"{{"response": {{"id": "c", "x": {}{}}}, "client": null}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let envelope: Envelope<Client> = decode(200, &ignored).unwrap();
+        assert_eq!(envelope.response.map(|c| c.id).as_deref(), Some("c"));
+        assert!(decode::<Ignored>(200, &ignored).is_ok());
+        // An error body nested too deeply is still an error with its status.
+        let err = decode::<Ignored>(404, &deep).unwrap_err();
+        assert_eq!(err.status(), Some(404));
+    }
+
+    // Native only: proptest is not a dependency of the wasm test build.
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_any_text(text in "\\PC*", status in 100u16..600) {
+            let _ = decode::<Envelope<Client>>(status, &text);
+            let _ = decode::<Ignored>(status, &text);
+        }
+
+        #[test]
+        fn never_panics_on_json_like_text(
+            text in r#"[\[\]{}":,\\ 0-9.eE+\-tfnrulase\\u00dD8]{0,40}"#,
+            status in proptest::sample::select(vec![200u16, 401, 404, 422, 500]),
+        ) {
+            let _ = decode::<Envelope<Client>>(status, &text);
+        }
+
+        #[test]
+        fn never_panics_on_client_shaped_text(
+            id in "\\PC*",
+            sessions in r#"[\[\]{}":,0-9a-z_ ]{0,60}"#,
+        ) {
+            let body = format!(r#"{{"response": {{"id": {}, "sessions": [{sessions}]}}}}"#, quoted(&id));
+            let _ = decode::<Envelope<Client>>(200, &body);
+        }
+
+        #[test]
+        fn strings_round_trip(text in "\\PC*") {
+            let body = format!(r#"{{"response": {{"id": {}, "sessions": []}}}}"#, quoted(&text));
+            let envelope: Envelope<Client> = decode(200, &body).unwrap();
+            proptest::prop_assert_eq!(envelope.response.map(|c| c.id), Some(text));
+        }
+    }
+
+    /// A JSON string literal, escaped by hand so the test does not trust the
+    /// encoder of the library under test.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn quoted(text: &str) -> String {
+        let mut doc = String::from("\"");
+        for c in text.chars() {
+            match c {
+                '"' => doc.push_str("\\\""),
+                '\\' => doc.push_str("\\\\"),
+                c if (c as u32) < 0x20 => doc.push_str(&format!("\\u{:04x}", c as u32)),
+                c => doc.push(c),
+            }
+        }
+        doc.push('"');
+        doc
     }
 }
