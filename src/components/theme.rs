@@ -1,6 +1,7 @@
 //! A light/dark/auto theme switch, kept in localStorage across sign-outs (it
 //! is a preference, not user data).
 
+use gloo_storage::{LocalStorage, Storage};
 use yew::prelude::*;
 
 /// The localStorage key; the provider keeps it on sign-out.
@@ -8,8 +9,24 @@ pub const STORAGE_KEY: &str = "theme";
 
 const THEMES: [&str; 3] = ["auto", "light", "dark"];
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
+/// gloo-storage's `LocalStorage` throws where the browser blocks storage (a
+/// sandboxed iframe, storage disabled); this probe, through web_sys, returns
+/// a `Result` instead, so every gloo-storage call goes behind it.
+fn storage_available() -> bool {
+    web_sys::window().is_some_and(|w| matches!(w.local_storage(), Ok(Some(_))))
+}
+
+fn stored() -> Option<String> {
+    storage_available()
+        .then(|| LocalStorage::get::<String>(STORAGE_KEY).ok())
+        .flatten()
+        .filter(|t| THEMES.contains(&t.as_str()))
+}
+
+fn store(theme: &str) {
+    if storage_available() {
+        let _ = LocalStorage::set(STORAGE_KEY, theme);
+    }
 }
 
 fn apply(theme: &str) {
@@ -22,14 +39,9 @@ fn apply(theme: &str) {
 }
 
 /// The switch, in the header.
-#[function_component]
+#[component]
 pub fn ThemeSwitch() -> Html {
-    let theme = use_state(|| {
-        storage()
-            .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
-            .filter(|t| THEMES.contains(&t.as_str()))
-            .unwrap_or_else(|| "auto".into())
-    });
+    let theme = use_state(|| stored().unwrap_or_else(|| "auto".into()));
     use_effect_with((*theme).clone(), |theme| apply(theme));
     let onchange = {
         let theme = theme.clone();
@@ -38,9 +50,7 @@ pub fn ThemeSwitch() -> Html {
                 return;
             };
             let value = select.value();
-            if let Some(storage) = storage() {
-                let _ = storage.set_item(STORAGE_KEY, &value);
-            }
+            store(&value);
             theme.set(value);
         })
     };

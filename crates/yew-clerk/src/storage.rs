@@ -1,11 +1,18 @@
 //! localStorage. Failures (storage blocked, private-mode quotas) never panic:
 //! reads give `None`, writes are best effort, a clear reports an error.
 //!
-//! Not gloo-storage: its `LocalStorage::raw()` throws when the browser blocks
-//! storage (Safari with cookies off), which would take the app down.
+//! Values go through gloo-storage (JSON, typed). Its `LocalStorage::raw()`
+//! throws (`expect_throw`) where the browser blocks storage: a sandboxed
+//! iframe, or storage disabled. So every gloo-storage call sits behind
+//! [`local_storage`], one probe through web_sys, which returns a `Result`.
+
+use gloo_storage::{LocalStorage, Storage};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use crate::error::ClerkError;
 
+/// `window.localStorage`, or `None` where the browser refuses it.
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
@@ -19,6 +26,10 @@ pub(crate) fn keys_to_remove<'a>(
 }
 
 /// Removes everything this origin stored in localStorage except `keep`.
+///
+/// Raw web_sys, not gloo-storage: it has no way to list keys (its `get_all`
+/// JSON-decodes every value, and fails on any value another script stored as
+/// plain text).
 pub(crate) fn clear_except(keep: &[String]) -> Result<(), ClerkError> {
     let storage =
         local_storage().ok_or_else(|| ClerkError::Storage("localStorage is unavailable".into()))?;
@@ -36,22 +47,24 @@ pub(crate) fn clear_except(keep: &[String]) -> Result<(), ClerkError> {
     Ok(())
 }
 
-/// The raw string stored under `key`.
-pub(crate) fn get(key: &str) -> Option<String> {
-    local_storage()?.get_item(key).ok().flatten()
+/// The value stored under `key`; `None` when absent, unreadable or of another
+/// shape.
+pub(crate) fn get<T: DeserializeOwned>(key: &str) -> Option<T> {
+    local_storage()?;
+    LocalStorage::get(key).ok()
 }
 
-/// Stores a raw string; a full or disabled storage is ignored.
-pub(crate) fn set(key: &str, value: &str) {
-    if let Some(storage) = local_storage() {
-        let _ = storage.set_item(key, value);
+/// Stores a value; a full or disabled storage is ignored.
+pub(crate) fn set<T: Serialize>(key: &str, value: T) {
+    if local_storage().is_some() {
+        let _ = LocalStorage::set(key, value);
     }
 }
 
 /// Removes `key`; a disabled storage is ignored.
 pub(crate) fn remove(key: &str) {
-    if let Some(storage) = local_storage() {
-        let _ = storage.remove_item(key);
+    if local_storage().is_some() {
+        LocalStorage::delete(key);
     }
 }
 

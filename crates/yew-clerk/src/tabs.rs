@@ -66,7 +66,11 @@ impl Tabs {
                 if event.key().as_deref() != Some(STORAGE_SIGNAL_KEY) {
                     return;
                 }
-                if let Some(signal) = event.new_value().as_deref().and_then(parse) {
+                // Stored as JSON, like every value the SDK stores.
+                let text = event
+                    .new_value()
+                    .and_then(|v| serde_json::from_str::<String>(&v).ok());
+                if let Some(signal) = text.as_deref().and_then(parse) {
                     on_signal(signal);
                 }
             }));
@@ -97,13 +101,14 @@ impl Drop for Tabs {
     }
 }
 
-/// The fallback: other tabs get a `storage` event; the key is removed at once
-/// so nothing stays behind.
+/// The fallback: other tabs get a `storage` event whose new value is the
+/// message as a JSON string; the key is removed at once so nothing stays
+/// behind.
 pub(crate) fn send_via_storage(message: &str) {
     // Whole milliseconds: formatting a float would pull float printing into
     // the bundle for nothing.
     let stamp = now_ms() as u64;
-    storage::set(STORAGE_SIGNAL_KEY, &format!("{message}:{stamp}"));
+    storage::set(STORAGE_SIGNAL_KEY, format!("{message}:{stamp}"));
     storage::remove(STORAGE_SIGNAL_KEY);
 }
 

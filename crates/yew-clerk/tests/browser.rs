@@ -712,7 +712,7 @@ async fn other_tabs_signals_refetch_the_client() {
     );
     let init = web_sys::StorageEventInit::new();
     init.set_key(Some(tabs::STORAGE_SIGNAL_KEY));
-    init.set_new_value(Some(&format!("{}:1", tabs::SIGNED_OUT)));
+    init.set_new_value(Some(&format!("\"{}:1\"", tabs::SIGNED_OUT)));
     let event = web_sys::StorageEvent::new_with_event_init_dict("storage", &init).unwrap();
     web_sys::window().unwrap().dispatch_event(&event).unwrap();
     app.wait_status("signed-out").await;
@@ -780,10 +780,12 @@ async fn dev_browser_mode_keeps_a_token_and_sends_it() {
     let mut props = harness(key_for(base));
     props.dev_browser = DevBrowserMode::Always;
     let app = Mounted::start(props).await;
-    let token = storage()
+    // Stored as JSON, like every value the SDK stores.
+    let stored = storage()
         .get_item("__clerk_db_jwt")
         .unwrap()
         .expect("token stored");
+    let token: String = serde_json::from_str(&stored).unwrap();
     assert_eq!(
         requests(base).await,
         ["POST /v1/dev_browser", "GET /v1/client"]
@@ -815,7 +817,7 @@ async fn dev_browser_mode_keeps_a_token_and_sends_it() {
     // A token the instance does not know (forged, or from a reset instance) is
     // replaced, as clerk-js does.
     reset(base).await;
-    let forged = format!("{token}x");
+    let forged = serde_json::to_string(&format!("{token}x")).unwrap();
     storage().set_item("__clerk_db_jwt", &forged).unwrap();
     let mut props = harness(key_for(base));
     props.dev_browser = DevBrowserMode::Always;

@@ -27,7 +27,7 @@ pub(crate) struct Api {
 impl Api {
     pub(crate) fn new(base_url: String, dev_browser: bool) -> Self {
         let token = if dev_browser {
-            storage::get(DEV_BROWSER_STORAGE_KEY)
+            storage::get::<String>(DEV_BROWSER_STORAGE_KEY)
         } else {
             None
         };
