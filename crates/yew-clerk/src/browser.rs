@@ -35,7 +35,17 @@ pub(crate) fn reload() -> Result<(), ClerkError> {
         .map_err(|_| ClerkError::InvalidConfig("the page cannot reload".into()))
 }
 
-/// `location.replace(url)`: the signed-in page leaves the history.
+/// `location.assign(url)`: a new history entry, as clerk-js's `navigate`.
+pub(crate) fn assign(url: &str) -> Result<(), ClerkError> {
+    location()?
+        .assign(url)
+        .map_err(|_| ClerkError::RedirectRefused {
+            url: url.to_owned(),
+            reason: "the browser refused it".into(),
+        })
+}
+
+/// `location.replace(url)`: the current page leaves the history.
 pub(crate) fn replace(url: &str) -> Result<(), ClerkError> {
     location()?
         .replace(url)

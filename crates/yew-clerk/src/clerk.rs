@@ -6,11 +6,12 @@ use std::fmt;
 use std::rc::Rc;
 
 use futures_channel::oneshot;
-use yew::{UseReducerDispatcher, UseReducerHandle};
+use yew::{Callback, UseReducerDispatcher, UseReducerHandle};
 
 use crate::api::{Api, Client, Session, SignIn, User};
 use crate::browser;
 use crate::error::ClerkError;
+use crate::navigation::{self, Kind, Target};
 use crate::options::ResolvedConfig;
 use crate::sign_out::{self, Navigation, Scope, SignOutOptions};
 use crate::state::{Action, ClerkState, LoadState, SignOutPhase};
@@ -38,9 +39,47 @@ pub(crate) struct Inner {
     /// for its result instead of sending a second request.
     sign_out_waiters: RefCell<Option<Waiters>>,
     tabs: RefCell<Option<Tabs>>,
+    /// The app's router, as Clerk React's `routerPush` and `routerReplace`.
     /// Set on every render rather than a memo dependency: apps build callbacks
     /// in render, and a new one must not reload the client.
-    pub(crate) router_replace: RefCell<Option<yew::Callback<String>>>,
+    pub(crate) router: RefCell<RouterCallbacks>,
+    /// The client as of the provider's last render, for the context's
+    /// [`Clerk::sign_out_callback`], which lives longer than one render.
+    pub(crate) client: RefCell<Option<Rc<Client>>>,
+}
+
+/// The app's router callbacks; each gets a path with query and fragment.
+#[derive(Default, Clone)]
+pub(crate) struct RouterCallbacks {
+    pub push: Option<yew::Callback<String>>,
+    pub replace: Option<yew::Callback<String>>,
+}
+
+/// A navigation, resolved to who performs it.
+pub(crate) enum Resolved {
+    /// The app's router callback and the path it gets.
+    Router(yew::Callback<String>, String),
+    /// `location`, with an absolute URL.
+    Location(String, Kind),
+}
+
+impl Resolved {
+    /// True when the page unloads (a `location` navigation).
+    pub(crate) fn unloads(&self) -> bool {
+        matches!(self, Resolved::Location(..))
+    }
+
+    /// Performs it.
+    pub(crate) fn go(self) -> Result<(), ClerkError> {
+        match self {
+            Resolved::Router(callback, path) => {
+                callback.emit(path);
+                Ok(())
+            }
+            Resolved::Location(url, Kind::Push) => browser::assign(&url),
+            Resolved::Location(url, Kind::Replace) => browser::replace(&url),
+        }
+    }
 }
 
 // Identity: a new configuration is a new `Inner`, which reloads the client.
@@ -62,7 +101,8 @@ impl Inner {
             dispatcher,
             sign_out_waiters: RefCell::new(None),
             tabs: RefCell::new(None),
-            router_replace: RefCell::new(None),
+            router: RefCell::new(RouterCallbacks::default()),
+            client: RefCell::new(None),
         }
     }
 
@@ -124,6 +164,29 @@ impl Inner {
         self.tabs.replace(None);
     }
 
+    /// Where a trusted URL goes: one `validate_redirect` accepted, or the
+    /// provider's own `sign_in_url` (absolute, or a path on this origin).
+    /// Same-origin URLs go to the app's router when it gave one, as clerk-js
+    /// does (`replace` falls back to the push callback); anything else goes
+    /// to `location`.
+    pub(crate) fn resolve(&self, url: &str, kind: Kind) -> Result<Resolved, ClerkError> {
+        let origin = browser::origin()?;
+        let absolute = if url.starts_with('/') && !url.starts_with("//") {
+            format!("{origin}{url}")
+        } else {
+            url.to_owned()
+        };
+        let router = self.router.borrow().clone();
+        let callback = match kind {
+            Kind::Push => router.push,
+            Kind::Replace => router.replace.or(router.push),
+        };
+        Ok(match (navigation::target(&absolute, &origin), callback) {
+            (Target::Router(path), Some(callback)) => Resolved::Router(callback, path),
+            _ => Resolved::Location(absolute, kind),
+        })
+    }
+
     /// Starts the cross-tab and back-forward-cache listeners. They hold only a
     /// weak reference, so dropping the provider's `Inner` stops them.
     pub(crate) fn listen(self: &Rc<Self>) -> Option<gloo_events::EventListener> {
@@ -154,8 +217,11 @@ impl Inner {
 pub struct Clerk {
     pub(crate) state: UseReducerHandle<ClerkState>,
     pub(crate) inner: Rc<Inner>,
+    /// Made once per provider configuration, like `inner`.
+    pub(crate) sign_out_callback: Callback<SignOutOptions>,
 }
 
+// The callback is made once per `inner`, so comparing `inner` covers it.
 impl PartialEq for Clerk {
     fn eq(&self, other: &Self) -> bool {
         self.state == other.state && Rc::ptr_eq(&self.inner, &other.inner)
@@ -281,8 +347,10 @@ impl Clerk {
     /// A full sign-out then clears localStorage (except the provider's
     /// `keep_storage_keys`), tells the other tabs, and navigates: the callback,
     /// else `redirect_url`, else the provider's `after_sign_out_url`, else
-    /// `location.reload()`. A redirect outside this origin and the allow-list is
-    /// refused before any request is made.
+    /// `location.reload()`. A redirect is a push, as clerk-js's: through the
+    /// app's router for this origin (`router_push`), through `location`
+    /// otherwise. One outside this origin and the allow-list is refused
+    /// before any request is made.
     ///
     /// A 401 or 404 (the session is already gone) counts as success. A network
     /// failure or 5xx still clears localStorage, leaves the state signed in
@@ -290,8 +358,58 @@ impl Clerk {
     /// the app can offer a retry. A call while one is in flight sends no second
     /// request and resolves with the first call's result.
     pub async fn sign_out(&self, options: SignOutOptions) -> Result<(), ClerkError> {
+        self.inner.sign_out(self.client(), options).await
+    }
+
+    /// [`sign_out`](Self::sign_out) without awaiting: for `onclick` handlers.
+    /// The outcome shows in [`sign_out_phase`](Self::sign_out_phase).
+    pub fn spawn_sign_out(&self, options: SignOutOptions) {
+        self.sign_out_callback.emit(options);
+    }
+
+    /// [`sign_out`](Self::sign_out) as a Yew callback, the context's
+    /// `sign_out`: made once per provider configuration, so it compares equal
+    /// across renders and does not re-render the components it is passed to.
+    /// The outcome shows in [`sign_out_phase`](Self::sign_out_phase).
+    ///
+    /// ```no_run
+    /// use yew::prelude::*;
+    /// use yew_clerk::{use_clerk, SignOutOptions};
+    ///
+    /// #[component]
+    /// fn SignOut() -> Html {
+    ///     let Some(clerk) = use_clerk() else { return html! {} };
+    ///     let onclick = clerk.sign_out_callback().reform(|_| SignOutOptions::new());
+    ///     html! { <button {onclick}>{ "Sign out" }</button> }
+    /// }
+    /// ```
+    pub fn sign_out_callback(&self) -> &Callback<SignOutOptions> {
+        &self.sign_out_callback
+    }
+}
+
+impl Inner {
+    /// The context's sign-out callback: it holds the provider's `Inner`
+    /// weakly, so it does not keep an unmounted provider alive.
+    pub(crate) fn sign_out_callback(self: &Rc<Self>) -> Callback<SignOutOptions> {
+        let weak = Rc::downgrade(self);
+        Callback::from(move |options| {
+            if let Some(inner) = weak.upgrade() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let client = inner.client.borrow().clone();
+                    let _ = inner.sign_out(client.as_deref(), options).await;
+                });
+            }
+        })
+    }
+
+    async fn sign_out(
+        &self,
+        client: Option<&Client>,
+        options: SignOutOptions,
+    ) -> Result<(), ClerkError> {
         let waiter = {
-            let mut waiters = self.inner.sign_out_waiters.borrow_mut();
+            let mut waiters = self.sign_out_waiters.borrow_mut();
             match waiters.as_mut() {
                 Some(list) => {
                     let (tx, rx) = oneshot::channel();
@@ -309,28 +427,22 @@ impl Clerk {
                 .await
                 .unwrap_or_else(|_| Err(ClerkError::Network("sign-out was interrupted".into())));
         }
-        let result = self.sign_out_once(options).await;
-        let waiters = self.inner.sign_out_waiters.borrow_mut().take();
+        let result = self.sign_out_once(client, options).await;
+        let waiters = self.sign_out_waiters.borrow_mut().take();
         for tx in waiters.into_iter().flatten() {
             let _ = tx.send(result.clone());
         }
         result
     }
 
-    /// [`sign_out`](Self::sign_out) without awaiting: for `onclick` handlers.
-    /// The outcome shows in [`sign_out_phase`](Self::sign_out_phase).
-    pub fn spawn_sign_out(&self, options: SignOutOptions) {
-        let clerk = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let _ = clerk.sign_out(options).await;
-        });
-    }
-
-    async fn sign_out_once(&self, options: SignOutOptions) -> Result<(), ClerkError> {
-        let inner = &self.inner;
-        let settings = &inner.settings;
+    async fn sign_out_once(
+        &self,
+        client: Option<&Client>,
+        options: SignOutOptions,
+    ) -> Result<(), ClerkError> {
+        let settings = &self.settings;
         // Checked before any request: a refused redirect ends nothing.
-        let checked = inner.api().and_then(|api| {
+        let checked = self.api().and_then(|api| {
             let navigation = sign_out::navigation(
                 &options,
                 settings.after_sign_out_url.as_deref(),
@@ -342,13 +454,13 @@ impl Clerk {
         let (api, navigation) = match checked {
             Ok(checked) => checked,
             Err(e) => {
-                inner.dispatch(Action::SignOutFailed(e.clone()));
+                self.dispatch(Action::SignOutFailed(e.clone()));
                 return Err(e);
             }
         };
-        let scope = sign_out::scope(self.client(), options.session_id.as_deref());
+        let scope = sign_out::scope(client, options.session_id.as_deref());
 
-        inner.dispatch(Action::SignOutStarted);
+        self.dispatch(Action::SignOutStarted);
         let result = match &scope {
             Scope::All => api.remove_all_sessions().await,
             Scope::One { id, .. } => api.session_action(id, "remove").await,
@@ -359,8 +471,8 @@ impl Clerk {
                 Scope::All => None,
                 // Gone already: learn what is left, or drop it locally.
                 Scope::One { id, .. } => match api.client().await {
-                    Ok(client) => client,
-                    Err(_) => self.client().map(|c| without_session(c, id)),
+                    Ok(fresh) => fresh,
+                    Err(_) => client.map(|c| without_session(c, id)),
                 },
             },
             Err(e) => {
@@ -369,45 +481,40 @@ impl Clerk {
                     // server session may still be alive.
                     let _ = storage::clear_except(&settings.keep_storage_keys);
                 }
-                inner.dispatch(Action::SignOutFailed(e.clone()));
+                self.dispatch(Action::SignOutFailed(e.clone()));
                 return Err(e);
             }
         };
 
         let succeeded = |navigating| Action::SignOutSucceeded { client, navigating };
         if !scope.is_full() {
-            inner.dispatch(succeeded(false));
-            inner.tell_tabs(tabs::CHANGED);
+            self.dispatch(succeeded(false));
+            self.tell_tabs(tabs::CHANGED);
             return Ok(());
         }
         // If storage is unavailable nothing could have been stored in it.
         let _ = storage::clear_except(&settings.keep_storage_keys);
-        inner.tell_tabs(tabs::SIGNED_OUT);
-        let router_replace = inner.router_replace.borrow().clone();
-        let navigated = match (navigation, router_replace) {
-            (Navigation::Callback(callback), _) => {
-                inner.dispatch(succeeded(false));
+        self.tell_tabs(tabs::SIGNED_OUT);
+        let navigated = match navigation {
+            Navigation::Callback(callback) => {
+                self.dispatch(succeeded(false));
                 callback.emit(());
                 Ok(())
             }
-            // The app's router renders the destination with the new state.
-            (Navigation::Replace(url), Some(replace)) => {
-                replace.emit(url);
-                inner.dispatch(succeeded(false));
-                Ok(())
-            }
-            (Navigation::Replace(url), None) => {
-                inner.dispatch(succeeded(true));
-                browser::replace(&url)
-            }
-            (Navigation::Reload, _) => {
-                inner.dispatch(succeeded(true));
+            // Through the app's router the destination renders with the new
+            // state; through `location` the page unloads.
+            Navigation::Redirect(url) => self.resolve(&url, Kind::Push).and_then(|to| {
+                self.dispatch(succeeded(to.unloads()));
+                to.go()
+            }),
+            Navigation::Reload => {
+                self.dispatch(succeeded(true));
                 browser::reload()
             }
         };
         // The sessions ended; only the navigation failed.
         if let Err(e) = &navigated {
-            inner.dispatch(Action::SignOutFailed(e.clone()));
+            self.dispatch(Action::SignOutFailed(e.clone()));
         }
         navigated
     }
@@ -420,44 +527,4 @@ fn without_session(client: &Client, id: &str) -> Client {
         client.last_active_session_id = None;
     }
     client
-}
-
-/// The sign-in URL with `redirect_url` set to where the user was; the sign-in
-/// page itself is never made its own return target.
-pub(crate) fn sign_in_redirect(sign_in_url: &str) -> String {
-    redirect_with_return(sign_in_url, &browser::current_path())
-}
-
-fn redirect_with_return(sign_in_url: &str, current: &str) -> String {
-    let sign_in_path = sign_in_url.split(['?', '#']).next().unwrap_or_default();
-    let current_path = current.split(['?', '#']).next().unwrap_or_default();
-    if current_path.trim_end_matches('/') == sign_in_path.trim_end_matches('/') {
-        return sign_in_url.to_owned();
-    }
-    let mut url = sign_in_url.to_owned();
-    url.push(if url.contains('?') { '&' } else { '?' });
-    url.push_str("redirect_url=");
-    crate::api::query_encode_into(&mut url, current);
-    url
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sign_in_redirect_carries_the_page() {
-        assert_eq!(
-            redirect_with_return("/sign-in", "/account"),
-            "/sign-in?redirect_url=/account"
-        );
-        assert_eq!(
-            redirect_with_return("/sign-in?x=1", "/a?b=c&d#e"),
-            "/sign-in?x=1&redirect_url=/a%3Fb%3Dc%26d%23e"
-        );
-        assert_eq!(
-            redirect_with_return("/sign-in", "/sign-in/?redirect_url=/x"),
-            "/sign-in"
-        );
-    }
 }

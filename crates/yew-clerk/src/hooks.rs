@@ -13,7 +13,7 @@ use crate::clerk::Clerk;
 /// use yew::prelude::*;
 /// use yew_clerk::{use_clerk, SignOutOptions};
 ///
-/// #[function_component]
+/// #[component]
 /// fn SignOut() -> Html {
 ///     let Some(clerk) = use_clerk() else { return html! {} };
 ///     let onclick = {
@@ -34,7 +34,7 @@ pub fn use_clerk() -> Option<Clerk> {
 /// use yew::prelude::*;
 /// use yew_clerk::use_session;
 ///
-/// #[function_component]
+/// #[component]
 /// fn ActiveSession() -> Html {
 ///     match use_session() {
 ///         Some(session) => html! { <p>{ format!("Active session: {}", session.id) }</p> },
@@ -53,7 +53,7 @@ pub fn use_session() -> Option<Session> {
 /// use yew::prelude::*;
 /// use yew_clerk::use_user;
 ///
-/// #[function_component]
+/// #[component]
 /// fn Greeting() -> Html {
 ///     let email = use_user().and_then(|u| u.primary_email_address().map(str::to_owned));
 ///     html! { <p>{ email.unwrap_or_default() }</p> }
@@ -83,7 +83,7 @@ pub struct Auth {
 /// use yew::prelude::*;
 /// use yew_clerk::use_auth;
 ///
-/// #[function_component]
+/// #[component]
 /// fn Status() -> Html {
 ///     let auth = use_auth();
 ///     if !auth.is_loaded {

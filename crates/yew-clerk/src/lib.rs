@@ -4,8 +4,8 @@
 //! shares it through a context. Hooks ([`use_clerk`], [`use_session`],
 //! [`use_user`], [`use_auth`]) read it; control components ([`SignedIn`],
 //! [`SignedOut`], [`ClerkLoading`], [`ClerkLoaded`], [`Protect`]) render by
-//! it; [`Clerk::sign_out`] and [`SignOutButton`] end sessions with clerk-js's
-//! semantics.
+//! it; [`Clerk::sign_out`], the context's [`Clerk::sign_out_callback`] and
+//! [`SignOutButton`] end sessions with clerk-js's semantics.
 //!
 //! Clerk's vanilla example (`await clerk.load(); if (clerk.user) button.onclick
 //! = async () => { await clerk.signOut(); location.reload() }`) in Yew:
@@ -14,23 +14,24 @@
 //! use yew::prelude::*;
 //! use yew_clerk::{use_clerk, ClerkProvider, SignOutOptions};
 //!
-//! #[function_component]
+//! #[component]
 //! fn Page() -> Html {
 //!     let Some(clerk) = use_clerk() else { return html! {} };
-//!     let Some(session) = clerk.session().cloned() else {
+//!     let Some(session) = clerk.session() else {
 //!         return html! { <p>{ if clerk.is_loaded() { "You are signed out" } else { "Loading…" } }</p> };
 //!     };
-//!     // Sign out of everything, clear localStorage, then location.reload().
-//!     let onclick = Callback::from(move |_| clerk.spawn_sign_out(SignOutOptions::new()));
+//!     // The context's sign_out: sign out of everything, clear localStorage,
+//!     // then location.reload(). The callback is the same on every render.
+//!     let onclick = clerk.sign_out_callback().reform(|_| SignOutOptions::new());
 //!     html! {
 //!         <>
-//!             <p>{ format!("Active session: {}", session.id) }</p>
+//!             <p>{ "Active session: " }{ session.id.clone() }</p>
 //!             <button id="sign-out" {onclick}>{ "Sign out" }</button>
 //!         </>
 //!     }
 //! }
 //!
-//! #[function_component]
+//! #[component]
 //! fn App() -> Html {
 //!     html! { <ClerkProvider publishable_key="pk_test_MTI3LjAuMC4xOjg3ODck"><Page /></ClerkProvider> }
 //! }
@@ -48,6 +49,7 @@ mod components;
 mod error;
 mod hooks;
 mod key;
+mod navigation;
 mod options;
 mod provider;
 mod redirect;

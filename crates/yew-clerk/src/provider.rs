@@ -6,7 +6,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::browser;
-use crate::clerk::{Clerk, Inner, Settings};
+use crate::clerk::{Clerk, Inner, RouterCallbacks, Settings};
 use crate::options::{self, DevBrowserMode};
 use crate::state::ClerkState;
 
@@ -33,8 +33,15 @@ pub struct ClerkProviderProps {
     /// `https://www.example.com`.
     #[prop_or_default]
     pub allowed_redirect_origins: Vec<String>,
-    /// Navigate with the app's router instead of `location.replace`, as Clerk
-    /// React's `routerReplace`. It gets the validated absolute URL.
+    /// Navigate with the app's router instead of `location`, as Clerk React's
+    /// `routerPush`: a sign-out's redirect. It gets the path on this origin,
+    /// with its query and fragment (`/account?tab=1`); other origins still go
+    /// through `location`.
+    #[prop_or_default]
+    pub router_push: Option<Callback<String>>,
+    /// As `router_push`, for navigations that replace the current history
+    /// entry (Clerk React's `routerReplace`): [`Protect`](crate::Protect)'s
+    /// redirect to sign-in. Without it they use `router_push`.
     #[prop_or_default]
     pub router_replace: Option<Callback<String>>,
     /// How the browser identifies itself to Clerk.
@@ -56,7 +63,7 @@ pub struct ClerkProviderProps {
 /// use yew::prelude::*;
 /// use yew_clerk::ClerkProvider;
 ///
-/// #[function_component]
+/// #[component]
 /// fn Root() -> Html {
 ///     html! {
 ///         <ClerkProvider publishable_key="pk_test_MTI3LjAuMC4xOjg3ODck" after_sign_out_url="/">
@@ -65,7 +72,7 @@ pub struct ClerkProviderProps {
 ///     }
 /// }
 /// ```
-#[function_component]
+#[component]
 pub fn ClerkProvider(props: &ClerkProviderProps) -> Html {
     let state = use_reducer_eq(ClerkState::default);
     let dispatcher = state.dispatcher();
@@ -100,8 +107,17 @@ pub fn ClerkProvider(props: &ClerkProviderProps) -> Html {
         }
     });
 
-    inner.router_replace.replace(props.router_replace.clone());
-    let clerk = Clerk { state, inner };
+    let sign_out_callback = use_memo(inner.clone(), Inner::sign_out_callback);
+    inner.router.replace(RouterCallbacks {
+        push: props.router_push.clone(),
+        replace: props.router_replace.clone(),
+    });
+    inner.client.replace(state.client.clone());
+    let clerk = Clerk {
+        state,
+        inner,
+        sign_out_callback: (*sign_out_callback).clone(),
+    };
     html! {
         <ContextProvider<Clerk> context={clerk}>
             { props.children.clone() }

@@ -23,8 +23,9 @@ pub struct SignOutOptions {
     /// End only this session. With none, or with a single signed-in session,
     /// every session of the client ends.
     pub session_id: Option<String>,
-    /// Where to go afterwards with `location.replace`; wins over the provider's
-    /// `after_sign_out_url`. Must be same-origin or in the allow-list.
+    /// Where to go afterwards (a push: the app's router for this origin,
+    /// `location` otherwise); wins over the provider's `after_sign_out_url`.
+    /// Must be same-origin or in the allow-list.
     pub redirect_url: Option<String>,
     /// Run this instead of navigating, as `signOut(callback)` does.
     pub callback: Option<Callback<()>>,
@@ -91,8 +92,8 @@ pub(crate) fn scope(client: Option<&Client>, session_id: Option<&str>) -> Scope 
 pub(crate) enum Navigation {
     /// `location.reload()`, as the vanilla example does.
     Reload,
-    /// `location.replace(url)`, to a validated absolute URL.
-    Replace(String),
+    /// To a validated absolute URL: the app's router or `location`.
+    Redirect(String),
     /// The caller's callback instead of navigating.
     Callback(Callback<()>),
 }
@@ -109,7 +110,7 @@ pub(crate) fn navigation(
         return Ok(Navigation::Callback(callback.clone()));
     }
     match options.redirect_url.as_deref().or(after_sign_out_url) {
-        Some(url) => validate_redirect(url, page_origin, allowed_origins).map(Navigation::Replace),
+        Some(url) => validate_redirect(url, page_origin, allowed_origins).map(Navigation::Redirect),
         None => Ok(Navigation::Reload),
     }
 }
@@ -177,11 +178,11 @@ mod tests {
         );
         assert_eq!(
             nav(SignOutOptions::new(), Some("/bye")).unwrap(),
-            Navigation::Replace("http://127.0.0.1:8080/bye".into())
+            Navigation::Redirect("http://127.0.0.1:8080/bye".into())
         );
         assert_eq!(
             nav(SignOutOptions::new().redirect_url("/"), Some("/bye")).unwrap(),
-            Navigation::Replace("http://127.0.0.1:8080/".into()),
+            Navigation::Redirect("http://127.0.0.1:8080/".into()),
             "the per-call URL wins"
         );
         let cb = Callback::from(|_| ());

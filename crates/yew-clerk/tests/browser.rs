@@ -145,10 +145,10 @@ struct HarnessProps {
     #[prop_or_default]
     dev_browser: DevBrowserMode,
     #[prop_or_default]
-    router_replace: Option<Callback<String>>,
+    router_push: Option<Callback<String>>,
 }
 
-#[function_component]
+#[component]
 fn Harness(props: &HarnessProps) -> Html {
     html! {
         <ClerkProvider
@@ -156,7 +156,7 @@ fn Harness(props: &HarnessProps) -> Html {
             keep_storage_keys={props.keep.clone()}
             after_sign_out_url={props.after.clone()}
             dev_browser={props.dev_browser}
-            router_replace={props.router_replace.clone()}
+            router_push={props.router_push.clone()}
         >
             <ProbeView probe={props.probe.clone()} />
             <ClerkLoading><p class="loading">{ "Loading" }</p></ClerkLoading>
@@ -175,7 +175,7 @@ struct ProbeProps {
     probe: Probe,
 }
 
-#[function_component]
+#[component]
 fn ProbeView(props: &ProbeProps) -> Html {
     let clerk = use_clerk();
     let auth = use_auth();
@@ -207,10 +207,47 @@ fn ProbeView(props: &ProbeProps) -> Html {
     }
 }
 
+/// Mounted roots, each with what unmounts it.
+type Mounts = RefCell<Vec<(Element, Box<dyn FnOnce()>)>>;
+
 thread_local! {
-    // Mounts of a test that panicked (and so never dropped them), destroyed by
-    // the next test so that one failure does not cascade.
-    static LEFTOVERS: RefCell<Vec<(Element, yew::AppHandle<Harness>)>> = const { RefCell::new(Vec::new()) };
+    // Mounts of a test that panicked (and so never dropped them), removed by
+    // the next mount so that one failure does not cascade.
+    static LEFTOVERS: Mounts = const { RefCell::new(Vec::new()) };
+}
+
+/// Mounts `C` in a new element of the page; `on_unmount` runs when it is
+/// unmounted, by [`unmount`] or as a leftover.
+fn mount<C>(props: C::Properties, on_unmount: impl FnOnce() + 'static) -> Element
+where
+    C: yew::BaseComponent,
+{
+    for (root, destroy) in LEFTOVERS.with(|l| l.take()) {
+        destroy();
+        root.remove();
+    }
+    let document = gloo_utils::document();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    let handle = yew::Renderer::<C>::with_root_and_props(root.clone(), props).render();
+    let destroy = Box::new(move || {
+        handle.destroy();
+        on_unmount();
+    });
+    LEFTOVERS.with(|l| l.borrow_mut().push((root.clone(), destroy)));
+    root
+}
+
+fn unmount(root: &Element) {
+    let mine = LEFTOVERS.with(|l| {
+        let mut list = l.borrow_mut();
+        let index = list.iter().position(|(r, _)| r == root);
+        index.map(|i| list.remove(i))
+    });
+    if let Some((root, destroy)) = mine {
+        destroy();
+        root.remove();
+    }
 }
 
 struct Mounted {
@@ -220,19 +257,10 @@ struct Mounted {
 
 impl Mounted {
     fn new(props: HarnessProps) -> Self {
-        for (root, handle) in LEFTOVERS.with(|l| l.take()) {
-            handle.destroy();
-            root.remove();
-        }
-        let document = gloo_utils::document();
-        let root = document.create_element("div").unwrap();
-        document.body().unwrap().append_child(&root).unwrap();
         let probe = props.probe.clone();
-        let handle = yew::Renderer::<Harness>::with_root_and_props(root.clone(), props).render();
-        LEFTOVERS.with(|l| l.borrow_mut().push((root.clone(), handle)));
+        let root = mount::<Harness>(props, || {});
         Self { root, probe }
     }
-
     /// Mounts and waits until the client is loaded, signed out.
     async fn start(props: HarnessProps) -> Self {
         let app = Self::new(props);
@@ -282,15 +310,7 @@ impl Mounted {
 
 impl Drop for Mounted {
     fn drop(&mut self) {
-        let mine = LEFTOVERS.with(|l| {
-            let mut list = l.borrow_mut();
-            let index = list.iter().position(|(root, _)| *root == self.root);
-            index.map(|i| list.remove(i))
-        });
-        if let Some((root, handle)) = mine {
-            handle.destroy();
-            root.remove();
-        }
+        unmount(&self.root);
     }
 }
 
@@ -301,7 +321,7 @@ fn harness(key: String) -> HarnessProps {
         keep: Vec::new(),
         after: None,
         dev_browser: DevBrowserMode::Auto,
-        router_replace: None,
+        router_push: None,
     }
 }
 
@@ -478,37 +498,40 @@ async fn full_sign_out_ends_sessions_clears_storage_and_runs_the_callback() {
 }
 
 #[wasm_bindgen_test]
-async fn redirect_url_wins_over_after_sign_out_url() {
+async fn redirect_url_wins_over_after_sign_out_url_and_the_router_gets_the_path() {
     reset(emulator()).await;
-    let (replace, urls) = recorder::<String>();
+    let (push, urls) = recorder::<String>();
     let mut props = harness(key_for(emulator()));
     props.after = Some("/after".into());
-    props.router_replace = Some(replace);
+    props.router_push = Some(push);
     let app = Mounted::start(props).await;
     let origin = web_sys::window().unwrap().location().origin().unwrap();
 
     app.sign_in("demo@example.com", "demo-password-1").await;
     app.clerk().sign_out(SignOutOptions::new()).await.unwrap();
-    assert_eq!(
-        *urls.borrow(),
-        [format!("{origin}/after")],
-        "provider default"
-    );
+    assert_eq!(*urls.borrow(), ["/after"], "provider default");
 
+    // The router gets the path on this origin with its query and fragment,
+    // however the URL was written.
     app.sign_in("demo@example.com", "demo-password-1").await;
     app.clerk()
-        .sign_out(SignOutOptions::new().redirect_url("/"))
+        .sign_out(SignOutOptions::new().redirect_url(format!("{origin}/?tab=1#top")))
         .await
         .unwrap();
-    assert_eq!(urls.borrow()[1], format!("{origin}/"), "per-call URL wins");
+    assert_eq!(urls.borrow()[1], "/?tab=1#top", "per-call URL wins");
+    app.wait("the page to stay, signed out", |m| {
+        m.text("#phase").as_deref() == Some("idle")
+            && m.text("#status").as_deref() == Some("signed-out")
+    })
+    .await;
 }
 
 #[wasm_bindgen_test]
 async fn hostile_redirects_are_refused_before_any_request() {
     reset(emulator()).await;
-    let (replace, urls) = recorder::<String>();
+    let (push, urls) = recorder::<String>();
     let mut props = harness(key_for(emulator()));
-    props.router_replace = Some(replace);
+    props.router_push = Some(push);
     let app = Mounted::start(props).await;
     let session = app.sign_in("demo@example.com", "demo-password-1").await;
     clear_requests(emulator()).await;
@@ -750,12 +773,29 @@ async fn back_forward_cache_restore_revalidates() {
 }
 
 #[wasm_bindgen_test]
+async fn the_context_sign_out_callback_is_stable_and_signs_out() {
+    reset(emulator()).await;
+    let app = Mounted::start(harness(key_for(emulator()))).await;
+    let before = app.clerk().sign_out_callback().clone();
+    let session = app.sign_in("demo@example.com", "demo-password-1").await;
+    // Re-rendered since (signed in): the same callback, so components that
+    // take it as a prop need not re-render.
+    assert_eq!(*app.clerk().sign_out_callback(), before);
+
+    let (callback, calls) = recorder::<()>();
+    before.emit(SignOutOptions::new().callback(callback));
+    app.wait_status("signed-out").await;
+    assert_eq!(calls.borrow().len(), 1, "same semantics as Clerk::sign_out");
+    assert_eq!(session_status(emulator(), &session).await, "removed");
+}
+
+#[wasm_bindgen_test]
 async fn sign_out_button_signs_out() {
     reset(emulator()).await;
-    let (replace, urls) = recorder::<String>();
+    let (push, urls) = recorder::<String>();
     let mut props = harness(key_for(emulator()));
     props.after = Some("/signed-out".into());
-    props.router_replace = Some(replace);
+    props.router_push = Some(push);
     let app = Mounted::start(props).await;
     let session = app.sign_in("demo@example.com", "demo-password-1").await;
     let button: web_sys::HtmlElement = app

@@ -4,8 +4,9 @@
 use yew::prelude::*;
 
 use crate::browser;
-use crate::clerk::sign_in_redirect;
+use crate::clerk::Resolved;
 use crate::hooks::use_clerk;
+use crate::navigation::{gate, sign_in_url_with_return, Gate, Kind};
 
 /// Props of components that only wrap children.
 #[derive(Properties, PartialEq, Clone)]
@@ -24,13 +25,13 @@ fn shown_if(show: bool, props: &ChildrenProps) -> Html {
 }
 
 /// Renders its children only when loaded and signed in.
-#[function_component]
+#[component]
 pub fn SignedIn(props: &ChildrenProps) -> Html {
     shown_if(use_clerk().is_some_and(|c| c.is_signed_in()), props)
 }
 
 /// Renders its children only when loaded and signed out.
-#[function_component]
+#[component]
 pub fn SignedOut(props: &ChildrenProps) -> Html {
     shown_if(
         use_clerk().is_some_and(|c| c.state().is_signed_out()),
@@ -39,7 +40,7 @@ pub fn SignedOut(props: &ChildrenProps) -> Html {
 }
 
 /// Renders its children while the client is loading (or re-validating).
-#[function_component]
+#[component]
 pub fn ClerkLoading(props: &ChildrenProps) -> Html {
     shown_if(
         use_clerk().is_some_and(|c| *c.load_state() == crate::LoadState::Loading),
@@ -48,7 +49,7 @@ pub fn ClerkLoading(props: &ChildrenProps) -> Html {
 }
 
 /// Renders its children once the client is loaded, signed in or not.
-#[function_component]
+#[component]
 pub fn ClerkLoaded(props: &ChildrenProps) -> Html {
     shown_if(use_clerk().is_some_and(|c| c.is_loaded()), props)
 }
@@ -66,29 +67,43 @@ pub struct ProtectProps {
 }
 
 /// Shows its children only to signed-in users.
-#[function_component]
+///
+/// Signed-out users see the `fallback`, or without one are sent to the
+/// provider's `sign_in_url` with `redirect_url` set to this page. The
+/// redirect replaces the history entry, through the app's router when the
+/// provider has one (`router_replace`, else `router_push`), else
+/// `location.replace`.
+///
+/// ```no_run
+/// use yew::prelude::*;
+/// use yew_clerk::Protect;
+///
+/// #[component]
+/// fn Account() -> Html {
+///     html! { <Protect><p>{ "Only for signed-in users" }</p></Protect> }
+/// }
+/// ```
+#[component]
 pub fn Protect(props: &ProtectProps) -> Html {
     let clerk = use_clerk();
-    let signed_in = clerk.as_ref().is_some_and(|c| c.is_signed_in());
-    let signed_out = clerk.as_ref().is_some_and(|c| c.state().is_signed_out());
-    // A sign-out that is navigating somewhere must not be overtaken by the
-    // sign-in redirect.
-    let leaving = clerk
+    let gate = clerk
         .as_ref()
-        .is_some_and(|c| *c.sign_out_phase() == crate::SignOutPhase::Navigating);
-    let redirect_to = (signed_out && !leaving && props.fallback.is_none())
-        .then(|| clerk.as_ref().map(|c| sign_in_redirect(c.sign_in_url())))
-        .flatten();
-    use_effect_with(redirect_to, |target| {
-        if let Some(target) = target {
-            // replace: the protected URL should not stay in history as a page
-            // that bounces back here.
-            let _ = browser::replace(target);
+        .map_or(Gate::Nothing, |c| gate(c.state(), props.fallback.is_some()));
+    let target = clerk
+        .as_ref()
+        .filter(|_| gate == Gate::Redirect)
+        .map(|c| sign_in_url_with_return(c.sign_in_url(), &browser::current_path()));
+    use_effect_with(target, move |target| {
+        if let (Some(target), Some(clerk)) = (target, clerk) {
+            let _ = clerk
+                .inner
+                .resolve(target, Kind::Replace)
+                .and_then(Resolved::go);
         }
     });
-    match (&props.fallback, signed_in, signed_out) {
-        (_, true, _) => props.children.clone(),
-        (Some(fallback), _, true) => fallback.clone(),
+    match (gate, &props.fallback) {
+        (Gate::Children, _) => props.children.clone(),
+        (Gate::Fallback, Some(fallback)) => fallback.clone(),
         _ => Html::default(),
     }
 }

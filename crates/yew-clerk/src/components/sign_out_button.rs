@@ -37,12 +37,12 @@ pub struct SignOutButtonProps {
 /// use yew::prelude::*;
 /// use yew_clerk::SignOutButton;
 ///
-/// #[function_component]
+/// #[component]
 /// fn Header() -> Html {
 ///     html! { <SignOutButton id="sign-out" redirect_url="/">{ "Sign out" }</SignOutButton> }
 /// }
 /// ```
-#[function_component]
+#[component]
 pub fn SignOutButton(props: &SignOutButtonProps) -> Html {
     let clerk = use_clerk();
     let in_flight = clerk
