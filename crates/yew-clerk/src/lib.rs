@@ -5,7 +5,9 @@
 //! [`use_user`], [`use_auth`]) read it; control components ([`SignedIn`],
 //! [`SignedOut`], [`ClerkLoading`], [`ClerkLoaded`], [`Protect`]) render by
 //! it; [`Clerk::sign_out`], the context's [`Clerk::sign_out_callback`] and
-//! [`SignOutButton`] end sessions with clerk-js's semantics.
+//! [`SignOutButton`] end sessions with clerk-js's semantics. The optional
+//! `yew-router` feature adds components with typed routes (the `router`
+//! module) and lets the provider navigate through yew-router.
 //!
 //! Clerk's vanilla example (`await clerk.load(); if (clerk.user) button.onclick
 //! = async () => { await clerk.signOut(); location.reload() }`) in Yew:
@@ -53,6 +55,8 @@ mod navigation;
 mod options;
 mod provider;
 mod redirect;
+#[cfg(feature = "yew-router")]
+pub mod router;
 mod sign_out;
 mod state;
 mod storage;

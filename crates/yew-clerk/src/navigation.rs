@@ -54,8 +54,8 @@ pub(crate) enum Gate {
     Nothing,
 }
 
-/// The one decision behind [`Protect`](crate::Protect); a router-aware
-/// protect component would share it.
+/// The one decision behind [`Protect`](crate::Protect) and the router
+/// feature's `RouterProtect`.
 pub(crate) fn gate(state: &ClerkState, has_fallback: bool) -> Gate {
     // A sign-out that is navigating somewhere must not be overtaken by the
     // sign-in redirect.
@@ -88,6 +88,25 @@ pub(crate) fn return_target<'a>(sign_in_url: &str, current: &'a str) -> Option<&
     let path = |url: &'a str| url.split(['?', '#']).next().unwrap_or_default();
     let sign_in_path = sign_in_url.split(['?', '#']).next().unwrap_or_default();
     (path(current).trim_end_matches('/') != sign_in_path.trim_end_matches('/')).then_some(current)
+}
+
+/// `path` (from the origin) as the router sees it under `basename`, or `None`
+/// when it lies outside, where only `location` can take it.
+#[cfg_attr(not(feature = "yew-router"), allow(dead_code))]
+pub(crate) fn within_basename<'a>(path: &'a str, basename: Option<&str>) -> Option<&'a str> {
+    let Some(base) = basename
+        .map(|b| b.trim_end_matches('/'))
+        .filter(|b| !b.is_empty())
+    else {
+        return Some(path);
+    };
+    let rest = path.strip_prefix(base)?;
+    match rest.chars().next() {
+        None => Some("/"),
+        Some('/') => Some(rest),
+        // "/apple" is not under "/app"; "/app?x" is left to `location`.
+        Some(_) => None,
+    }
 }
 
 #[cfg(test)]
@@ -188,5 +207,17 @@ mod tests {
         );
         assert_eq!(return_target("/sign-in", "/sign-in/#x"), None);
         assert_eq!(return_target("/sign-in?a=1", "/sign-in"), None);
+    }
+
+    #[test]
+    fn paths_under_a_basename() {
+        assert_eq!(within_basename("/a?b#c", None), Some("/a?b#c"));
+        assert_eq!(within_basename("/a", Some("")), Some("/a"));
+        assert_eq!(within_basename("/app/a?b", Some("/app")), Some("/a?b"));
+        assert_eq!(within_basename("/app/a", Some("/app/")), Some("/a"));
+        assert_eq!(within_basename("/app", Some("/app")), Some("/"));
+        assert_eq!(within_basename("/apple", Some("/app")), None);
+        assert_eq!(within_basename("/other", Some("/app")), None);
+        assert_eq!(within_basename("/app?x", Some("/app")), None);
     }
 }

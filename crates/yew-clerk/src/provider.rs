@@ -36,7 +36,8 @@ pub struct ClerkProviderProps {
     /// Navigate with the app's router instead of `location`, as Clerk React's
     /// `routerPush`: a sign-out's redirect. It gets the path on this origin,
     /// with its query and fragment (`/account?tab=1`); other origins still go
-    /// through `location`.
+    /// through `location`. With the `yew-router` feature, inside a
+    /// `BrowserRouter`, the provider wires it from `use_navigator()` itself.
     #[prop_or_default]
     pub router_push: Option<Callback<String>>,
     /// As `router_push`, for navigations that replace the current history
@@ -108,9 +109,18 @@ pub fn ClerkProvider(props: &ClerkProviderProps) -> Html {
     });
 
     let sign_out_callback = use_memo(inner.clone(), Inner::sign_out_callback);
+    #[cfg(feature = "yew-router")]
+    let from_router = crate::router::use_router_navigation()
+        .map(|n| RouterCallbacks {
+            push: Some(n.push),
+            replace: Some(n.replace),
+        })
+        .unwrap_or_default();
+    #[cfg(not(feature = "yew-router"))]
+    let from_router = RouterCallbacks::default();
     inner.router.replace(RouterCallbacks {
-        push: props.router_push.clone(),
-        replace: props.router_replace.clone(),
+        push: props.router_push.clone().or(from_router.push),
+        replace: props.router_replace.clone().or(from_router.replace),
     });
     inner.client.replace(state.client.clone());
     let clerk = Clerk {

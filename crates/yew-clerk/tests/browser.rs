@@ -18,6 +18,11 @@ use yew_clerk::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+// In a subfolder, so cargo does not build it as a test of its own.
+#[cfg(feature = "yew-router")]
+#[path = "browser/router.rs"]
+mod router;
+
 // option_env, not env!: clippy and doc builds run without an emulator.
 #[allow(clippy::option_env_unwrap)]
 fn emulator() -> &'static str {
@@ -125,14 +130,30 @@ async fn fapi_as_browser(method_path: &str) -> u16 {
 
 // ---- a mounted provider ------------------------------------------------------
 
-#[derive(Clone, Default)]
-struct Probe(Rc<RefCell<Option<Clerk>>>);
+/// What a component saw, shared with the test; as a prop it compares by
+/// identity.
+struct Shared<T>(Rc<RefCell<T>>);
 
-impl PartialEq for Probe {
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<T: Default> Default for Shared<T> {
+    fn default() -> Self {
+        Self(Rc::default())
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
     }
 }
+
+/// The provider's `Clerk` handle as of the last render.
+type Probe = Shared<Option<Clerk>>;
 
 #[derive(Properties, PartialEq, Clone)]
 struct HarnessProps {

@@ -71,7 +71,7 @@ pub struct ProtectProps {
 /// Signed-out users see the `fallback`, or without one are sent to the
 /// provider's `sign_in_url` with `redirect_url` set to this page. The
 /// redirect replaces the history entry, through the app's router when the
-/// provider has one (`router_replace`, else `router_push`), else
+/// provider has one (`router_replace`, or the `yew-router` feature), else
 /// `location.replace`.
 ///
 /// ```no_run
