@@ -1,15 +1,17 @@
 //! The demo app: sign in, see the session, sign out, on Clerk's Frontend API
-//! (the local emulator by default). Built on `yew-clerk`, with a small router of its own (`router.rs`).
+//! (the local emulator by default). Built on `yew-clerk` with its `yew-router`
+//! feature: the provider navigates through the app's router, so a sign-out's
+//! redirect and `RouterProtect`'s sign-in redirect never reload the page.
 
 pub mod components;
 pub mod config;
 mod pages;
 pub mod return_to;
-pub mod router;
 pub mod routes;
 
 use yew::prelude::*;
 use yew_clerk::ClerkProvider;
+use yew_router::prelude::*;
 
 pub use routes::Route;
 
@@ -29,21 +31,22 @@ impl Default for AppProps {
     }
 }
 
-/// The whole app.
-#[function_component]
+/// The whole app. The router is outermost, so that the provider reaches its
+/// navigator.
+#[component]
 pub fn App(props: &AppProps) -> Html {
     let keep: Vec<String> = config::KEPT_STORAGE_KEYS
         .iter()
         .map(|k| k.to_string())
         .collect();
     html! {
-        <router::Router>
+        <BrowserRouter>
             <ClerkProvider publishable_key={props.publishable_key.clone()} sign_in_url="/sign-in"
                 keep_storage_keys={keep}>
                 <components::Layout>
-                    <routes::Pages />
+                    <Switch<Route> render={routes::switch} />
                 </components::Layout>
             </ClerkProvider>
-        </router::Router>
+        </BrowserRouter>
     }
 }

@@ -10,40 +10,10 @@ use yew_clerk::validate_redirect;
 /// Paths that are never a destination after signing in.
 const AUTH_STEPS: &[&str] = &["/sign-in", "/sign-out"];
 
-/// The value of `name` in a query string (`?a=1&b=2`), percent-decoded.
-pub fn query_param(search: &str, name: &str) -> Option<String> {
-    search
-        .trim_start_matches('?')
-        .split('&')
-        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
-        .find(|(key, _)| percent_decode(key).as_deref() == Some(name))
-        .and_then(|(_, value)| percent_decode(value))
-}
-
-/// `application/x-www-form-urlencoded` decoding; `None` for invalid UTF-8.
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(byte) => {
-                        out.push(byte);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            byte => out.push(byte),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok()
-}
+/// The query of `/sign-in` and `/sign-out`: where to go afterwards. The
+/// SDK's sign-in redirects write it, and yew-router's query API
+/// (`Location::query`, serde_urlencoded) reads it; one type serves both pages.
+pub use yew_clerk::router::SignInQuery as RedirectQuery;
 
 /// The same-origin path to go to after signing in, or `/`.
 pub fn after_sign_in(redirect_url: Option<&str>, origin: &str) -> String {
@@ -83,22 +53,32 @@ mod tests {
 
     const ORIGIN: &str = "http://127.0.0.1:8080";
 
+    /// The query as the pages read it: `Location::query` is this decoder
+    /// (yew-router's `FromQuery`) on the search without its `?`.
+    fn redirect_url(query: &str) -> Option<String> {
+        use yew_router::query::FromQuery;
+        RedirectQuery::from_query(query)
+            .ok()
+            .and_then(|q| q.redirect_url)
+    }
+
     #[test]
-    fn reads_query_params() {
+    fn reads_the_query_through_yew_router() {
         assert_eq!(
-            query_param("?redirect_url=%2Faccount", "redirect_url").as_deref(),
+            redirect_url("redirect_url=%2Faccount").as_deref(),
             Some("/account")
         );
         assert_eq!(
-            query_param("a=1&redirect_url=/x%3Fy%3D1&b", "redirect_url").as_deref(),
+            redirect_url("a=1&redirect_url=/x%3Fy%3D1&b").as_deref(),
             Some("/x?y=1")
         );
-        assert_eq!(query_param("?q=a+b%20c", "q").as_deref(), Some("a b c"));
-        assert_eq!(query_param("?flag", "flag").as_deref(), Some(""));
-        assert_eq!(query_param("", "redirect_url"), None);
-        assert_eq!(query_param("?bad=%FF", "bad"), None, "invalid UTF-8");
-        assert_eq!(query_param("?pct=100%", "pct").as_deref(), Some("100%"));
-        assert_eq!(query_param("?pct=%4", "pct").as_deref(), Some("%4"));
+        assert_eq!(
+            redirect_url("redirect_url=a+b%20c").as_deref(),
+            Some("a b c")
+        );
+        assert_eq!(redirect_url("other=1"), None);
+        assert_eq!(redirect_url("redirect_url=100%").as_deref(), Some("100%"));
+        assert_eq!(redirect_url("redirect_url=%4").as_deref(), Some("%4"));
     }
 
     #[test]

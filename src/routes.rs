@@ -1,10 +1,33 @@
-//! Which page each route renders.
+//! The app's routes, and which page each renders.
 
 use yew::prelude::*;
+use yew_router::prelude::*;
 
 use crate::pages::{Account, Home, NotFound, Sessions, SignIn, SignOutPage};
-use crate::router::use_location;
-pub use crate::router::Route;
+
+/// Every page of the app.
+#[derive(Routable, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// `/`: the session, or "You are signed out".
+    #[at("/")]
+    Home,
+    /// `/sign-in`: the form; `?redirect_url=` says where to go after.
+    #[at("/sign-in")]
+    SignIn,
+    /// `/sign-out`: a confirmation; `?redirect_url=` says where to go after.
+    #[at("/sign-out")]
+    SignOut,
+    /// `/sessions`: this client's sessions (multi-session).
+    #[at("/sessions")]
+    Sessions,
+    /// `/account`: the user's account; signed-in users only.
+    #[at("/account")]
+    Account,
+    /// Anything else.
+    #[not_found]
+    #[at("/404")]
+    NotFound,
+}
 
 /// Renders a route.
 pub fn switch(route: Route) -> Html {
@@ -18,8 +41,22 @@ pub fn switch(route: Route) -> Html {
     }
 }
 
-/// The page of the current route.
-#[function_component]
-pub fn Pages() -> Html {
-    switch(use_location().route)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognizes_every_route_and_round_trips() {
+        for route in [
+            Route::Home,
+            Route::SignIn,
+            Route::SignOut,
+            Route::Sessions,
+            Route::Account,
+        ] {
+            assert_eq!(Route::recognize(&route.to_path()), Some(route));
+        }
+        assert_eq!(Route::recognize("/nope"), Some(Route::NotFound));
+        assert_eq!(Route::recognize("/SIGN-IN"), Some(Route::NotFound));
+    }
 }

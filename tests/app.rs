@@ -44,10 +44,21 @@ async fn emulator_hook(path: &str, body: Option<&str>) {
 struct Mounted {
     root: Element,
     handle: Option<yew::AppHandle<App>>,
+    original_url: String,
+}
+
+fn history() -> web_sys::History {
+    web_sys::window().unwrap().history().unwrap()
 }
 
 impl Mounted {
+    /// Mounts the app at `/`; the page's URL is put back on drop, since the
+    /// app's router changes it.
     fn new(key: String) -> Self {
+        let original_url = web_sys::window().unwrap().location().href().unwrap();
+        history()
+            .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
+            .unwrap();
         let document = gloo_utils::document();
         let root = document.create_element("div").unwrap();
         document.body().unwrap().append_child(&root).unwrap();
@@ -58,6 +69,7 @@ impl Mounted {
         Self {
             root,
             handle: Some(handle),
+            original_url,
         }
     }
 
@@ -100,6 +112,11 @@ impl Drop for Mounted {
             handle.destroy();
         }
         self.root.remove();
+        let _ = history().replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&self.original_url),
+        );
     }
 }
 

@@ -4,7 +4,9 @@ use yew::prelude::*;
 use yew_clerk::{use_user, SignedIn, SignedOut};
 
 use super::theme::ThemeSwitch;
-use crate::router::{Link, Route};
+use yew_router::prelude::Link;
+
+use crate::Route;
 
 /// Props of [`Layout`].
 #[derive(Properties, PartialEq)]
@@ -14,22 +16,22 @@ pub struct LayoutProps {
 }
 
 /// Header, navigation, and the page.
-#[function_component]
+#[component]
 pub fn Layout(props: &LayoutProps) -> Html {
     let email = use_user().and_then(|u| u.primary_email_address().map(str::to_owned));
     html! {
         <>
             <a class="skip" href="#main">{ "Skip to content" }</a>
             <header class="top">
-                <Link to={Route::Home} classes="brand">{ "yew-clerk" }</Link>
+                <Link<Route> to={Route::Home} classes="brand">{ "yew-clerk" }</Link<Route>>
                 <nav aria-label="Main">
-                    <Link to={Route::Home}>{ "Home" }</Link>
-                    <Link to={Route::Sessions}>{ "Sessions" }</Link>
-                    <Link to={Route::Account}>{ "Account" }</Link>
+                    <Link<Route> to={Route::Home}>{ "Home" }</Link<Route>>
+                    <Link<Route> to={Route::Sessions}>{ "Sessions" }</Link<Route>>
+                    <Link<Route> to={Route::Account}>{ "Account" }</Link<Route>>
                 </nav>
                 <div class="who">
                     <SignedIn><span class="email">{ email.unwrap_or_default() }</span></SignedIn>
-                    <SignedOut><Link to={Route::SignIn}>{ "Sign in" }</Link></SignedOut>
+                    <SignedOut><Link<Route> to={Route::SignIn}>{ "Sign in" }</Link<Route>></SignedOut>
                     <ThemeSwitch />
                 </div>
             </header>

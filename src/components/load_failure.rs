@@ -11,7 +11,7 @@ pub struct LoadFailureProps {
 }
 
 /// Why loading failed, and a Retry where retrying can help.
-#[function_component]
+#[component]
 pub fn LoadFailure(props: &LoadFailureProps) -> Html {
     let clerk = use_clerk();
     let retrying = use_state(|| false);

@@ -24,7 +24,7 @@ pub struct SignOutControlProps {
 
 /// The SDK's button, plus what went wrong: a failed sign-out leaves the user
 /// signed in, and says so.
-#[function_component]
+#[component]
 pub fn SignOutControl(props: &SignOutControlProps) -> Html {
     let failure = use_clerk().and_then(|c| match c.sign_out_phase() {
         SignOutPhase::Failed(e) => Some(e.to_string()),

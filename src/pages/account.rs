@@ -2,21 +2,23 @@
 //! `/sign-in?redirect_url=/account`.
 
 use yew::prelude::*;
-use yew_clerk::{use_clerk, Protect};
+use yew_clerk::router::RouterProtect;
+use yew_clerk::use_clerk;
 
 use crate::components::SignOutControl;
+use crate::Route;
 
 /// The account page.
-#[function_component]
+#[component]
 pub fn Account() -> Html {
     html! {
-        <Protect>
+        <RouterProtect<Route> sign_in={Route::SignIn}>
             <AccountDetails />
-        </Protect>
+        </RouterProtect<Route>>
     }
 }
 
-#[function_component]
+#[component]
 fn AccountDetails() -> Html {
     let Some(clerk) = use_clerk() else {
         return html! {};

@@ -5,10 +5,12 @@ use yew::prelude::*;
 use yew_clerk::{use_clerk, ClerkLoading, LoadState, SignedIn, SignedOut};
 
 use crate::components::{LoadFailure, SignOutControl};
-use crate::router::{Link, Route};
+use yew_router::prelude::Link;
+
+use crate::Route;
 
 /// The home page.
-#[function_component]
+#[component]
 pub fn Home() -> Html {
     let Some(clerk) = use_clerk() else {
         return html! {};
@@ -35,14 +37,14 @@ pub fn Home() -> Html {
                 <p>{ "Signed in as " }<strong id="user-email">{ email }</strong></p>
                 <SignOutControl id="sign-out" />
                 <p class="links">
-                    <Link to={Route::Sessions}>{ "Manage sessions" }</Link>
-                    <Link to={Route::Account}>{ "Your account" }</Link>
+                    <Link<Route> to={Route::Sessions}>{ "Manage sessions" }</Link<Route>>
+                    <Link<Route> to={Route::Account}>{ "Your account" }</Link<Route>>
                 </p>
             </SignedIn>
             <SignedOut>
                 <h1>{ "Hello" }</h1>
                 <p id="status" role="status" aria-live="polite">{ "You are signed out" }</p>
-                <p><Link to={Route::SignIn} classes="button">{ "Sign in" }</Link></p>
+                <p><Link<Route> to={Route::SignIn} classes="button">{ "Sign in" }</Link<Route>></p>
             </SignedOut>
         </section>
     }

@@ -2,15 +2,17 @@
 
 use yew::prelude::*;
 
-use crate::router::{Link, Route};
+use yew_router::prelude::Link;
+
+use crate::Route;
 
 /// The 404 page.
-#[function_component]
+#[component]
 pub fn NotFound() -> Html {
     html! {
         <section class="panel">
             <h1>{ "Page not found" }</h1>
-            <p><Link to={Route::Home}>{ "Go home" }</Link></p>
+            <p><Link<Route> to={Route::Home}>{ "Go home" }</Link<Route>></p>
         </section>
     }
 }

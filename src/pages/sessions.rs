@@ -2,29 +2,32 @@
 //! with its own Sign out (clerk-js's `signOut({ sessionId })`).
 
 use yew::prelude::*;
-use yew_clerk::{use_clerk, Protect, Session};
+use yew_clerk::router::RouterProtect;
+use yew_clerk::{use_clerk, Session};
 
 use crate::components::SignOutControl;
-use crate::router::{Link, Route};
+use yew_router::prelude::Link;
+
+use crate::Route;
 
 /// The sessions page.
-#[function_component]
+#[component]
 pub fn Sessions() -> Html {
     let fallback = html! {
         <section class="panel">
             <h1>{ "Sessions" }</h1>
             <p>{ "You are signed out" }</p>
-            <p><Link to={Route::SignIn}>{ "Sign in" }</Link></p>
+            <p><Link<Route> to={Route::SignIn}>{ "Sign in" }</Link<Route>></p>
         </section>
     };
     html! {
-        <Protect fallback={fallback}>
+        <RouterProtect<Route> sign_in={Route::SignIn} fallback={fallback}>
             <SessionList />
-        </Protect>
+        </RouterProtect<Route>>
     }
 }
 
-#[function_component]
+#[component]
 fn SessionList() -> Html {
     let Some(clerk) = use_clerk() else {
         return html! {};
@@ -84,7 +87,7 @@ fn SessionList() -> Html {
             }
             <ul class="sessions">{ for sessions.iter().map(item) }</ul>
             <SignOutControl id="sign-out-all" label="Sign out of all sessions" />
-            <p><Link to={Route::SignIn}>{ "Add another account" }</Link></p>
+            <p><Link<Route> to={Route::SignIn}>{ "Add another account" }</Link<Route>></p>
         </section>
     }
 }

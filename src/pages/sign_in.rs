@@ -3,18 +3,21 @@
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
+use yew_clerk::router::use_router_navigation;
 use yew_clerk::{use_clerk, ClerkError, LoadState};
+use yew_router::prelude::use_location;
 
 use crate::components::LoadFailure;
-use crate::return_to::{after_sign_in, query_param};
-use crate::router::{use_location, use_navigate};
+use crate::return_to::{after_sign_in, RedirectQuery};
 
 /// The sign-in page.
-#[function_component]
+#[component]
 pub fn SignIn() -> Html {
     let clerk = use_clerk();
-    let navigate = use_navigate();
-    let location = use_location();
+    let navigate = use_router_navigation().map(|n| n.push).unwrap_or_default();
+    let redirect_url = use_location()
+        .and_then(|l| l.query::<RedirectQuery>().ok())
+        .and_then(|q| q.redirect_url);
     let identifier = use_node_ref();
     let password = use_node_ref();
     let submitting = use_state(|| false);
@@ -27,7 +30,6 @@ pub fn SignIn() -> Html {
     let onsubmit = {
         let (identifier, password) = (identifier.clone(), password.clone());
         let (submitting, error) = (submitting.clone(), error.clone());
-        let redirect_url = query_param(&location.query, "redirect_url");
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let Some(clerk) = clerk.clone() else { return };

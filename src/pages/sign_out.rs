@@ -5,14 +5,19 @@
 use yew::prelude::*;
 use yew_clerk::{use_user, SignedIn, SignedOut};
 
+use yew_router::prelude::{use_location, Link};
+
 use crate::components::SignOutControl;
-use crate::return_to::query_param;
-use crate::router::{use_location, Link, Route};
+use crate::return_to::RedirectQuery;
+use crate::Route;
 
 /// The sign-out confirmation page.
-#[function_component]
+#[component]
 pub fn SignOutPage() -> Html {
-    let redirect_url = query_param(&use_location().query, "redirect_url").map(AttrValue::from);
+    let redirect_url = use_location()
+        .and_then(|l| l.query::<RedirectQuery>().ok())
+        .and_then(|q| q.redirect_url)
+        .map(AttrValue::from);
     let email = use_user().and_then(|u| u.primary_email_address().map(str::to_owned));
     html! {
         <section class="panel">
@@ -27,7 +32,7 @@ pub fn SignOutPage() -> Html {
             <SignedOut>
                 <h1>{ "Signed out" }</h1>
                 <p id="status" role="status">{ "You are signed out" }</p>
-                <p><Link to={Route::Home}>{ "Go home" }</Link></p>
+                <p><Link<Route> to={Route::Home}>{ "Go home" }</Link<Route>></p>
             </SignedOut>
         </section>
     }

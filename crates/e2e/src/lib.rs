@@ -308,12 +308,17 @@ impl Env {
             .unwrap_or_default())
     }
 
+    /// Fills in and submits the sign-in form on the page shown.
+    pub async fn submit_sign_in(&self, email: &str, password: &str) -> Result<()> {
+        self.fill("#identifier", email).await?;
+        self.fill("#password", password).await?;
+        self.click("#sign-in").await
+    }
+
     /// Signs in through the form; returns the new session id shown on `/`.
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<String> {
         self.goto("/sign-in").await?;
-        self.fill("#identifier", email).await?;
-        self.fill("#password", password).await?;
-        self.click("#sign-in").await?;
+        self.submit_sign_in(email, password).await?;
         let status = self.wait_text("#status", "Active session: sess_").await?;
         Ok(status
             .trim_start_matches("Active session: ")

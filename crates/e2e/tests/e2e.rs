@@ -63,7 +63,7 @@ async fn sign_out_reloads_to_signed_out_and_ends_the_session() -> Result<()> {
 
     // Protected page sends to sign-in, with a way back.
     env.goto("/account").await?;
-    env.wait_path("/sign-in?redirect_url=/account").await?;
+    env.wait_path("/sign-in?redirect_url=%2Faccount").await?;
     env.wait_text("h1", "Sign in").await?;
 
     // Back never shows the signed-in page again.
@@ -79,10 +79,8 @@ async fn sign_out_reloads_to_signed_out_and_ends_the_session() -> Result<()> {
 async fn sign_in_returns_to_the_protected_page_but_never_to_an_auth_step() -> Result<()> {
     let env = env().await?;
     env.goto("/account").await?;
-    env.wait_path("/sign-in?redirect_url=/account").await?;
-    env.fill("#identifier", DEMO.0).await?;
-    env.fill("#password", DEMO.1).await?;
-    env.click("#sign-in").await?;
+    env.wait_path("/sign-in?redirect_url=%2Faccount").await?;
+    env.submit_sign_in(DEMO.0, DEMO.1).await?;
     env.wait_path("/account").await?;
     env.wait_text("#account-email", DEMO.0).await?;
     env.screenshot("account").await?;
@@ -93,13 +91,42 @@ async fn sign_in_returns_to_the_protected_page_but_never_to_an_auth_step() -> Re
         env.wait_path("/").await?;
         env.wait_text("#status", "You are signed out").await?;
         env.goto(&format!("/sign-in?redirect_url={target}")).await?;
-        env.fill("#identifier", DEMO.0).await?;
-        env.fill("#password", DEMO.1).await?;
-        env.click("#sign-in").await?;
+        env.submit_sign_in(DEMO.0, DEMO.1).await?;
         env.wait_text("#status", "Active session").await?;
         assert_eq!(env.path().await?, "/", "{target}");
         env.goto("/account").await?;
     }
+    env.finish().await
+}
+
+#[tokio::test]
+async fn sign_out_and_go_home_and_the_sign_in_redirect_keep_the_document() -> Result<()> {
+    let env = env().await?;
+    let session = env.sign_in(DEMO.0, DEMO.1).await?;
+    env.goto("/account").await?;
+    env.wait_text("#account-email", DEMO.0).await?;
+
+    // "Sign out and go home": yew-router pushes "/", no page load.
+    env.mark_document().await?;
+    env.click("#sign-out").await?;
+    env.wait_path("/").await?;
+    env.wait_text("#status", "You are signed out").await?;
+    assert!(
+        env.is_same_document().await?,
+        "sign-out went home without a reload"
+    );
+    assert_eq!(env.session_status(&session).await?, "removed");
+
+    // The protected page's redirect to sign-in, and back after signing in.
+    env.click("nav a[href='/account']").await?;
+    env.wait_path("/sign-in?redirect_url=%2Faccount").await?;
+    env.submit_sign_in(DEMO.0, DEMO.1).await?;
+    env.wait_path("/account").await?;
+    env.wait_text("#account-email", DEMO.0).await?;
+    assert!(
+        env.is_same_document().await?,
+        "redirected to sign-in and back without a reload"
+    );
     env.finish().await
 }
 
