@@ -3,6 +3,8 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use futures_channel::oneshot;
@@ -28,6 +30,13 @@ pub(crate) struct Settings {
 }
 
 type Waiters = Vec<oneshot::Sender<Result<(), ClerkError>>>;
+
+/// A future whose code is compiled once, here. An app that awaits one of the
+/// SDK's `async fn`s compiles that function's body, and all it awaits (the
+/// request code, the decoders), into its own crate a second time; behind
+/// `dyn Future`, boxed by a plain function of this crate, it stays one copy
+/// (README, "Size, decided by measurement").
+type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
 /// What lives as long as the provider's configuration.
 pub(crate) struct Inner {
@@ -284,7 +293,12 @@ impl Clerk {
 
     /// Loads the client again (a Retry after a load failure).
     pub async fn reload(&self) -> Result<(), ClerkError> {
-        self.inner.load().await
+        self.boxed_reload().await
+    }
+
+    #[inline(never)]
+    fn boxed_reload(&self) -> Boxed<'_, Result<(), ClerkError>> {
+        Box::pin(self.inner.load())
     }
 
     /// Signs in with an identifier (email) and password.
@@ -297,44 +311,69 @@ impl Clerk {
         identifier: &str,
         password: &str,
     ) -> Result<SignIn, ClerkError> {
-        let envelope = self
-            .inner
-            .api()?
-            .sign_in_with_password(identifier, password)
-            .await?;
-        let sign_in = envelope
-            .response
-            .ok_or_else(|| ClerkError::Decode("sign-in answer without a sign_in".into()))?;
-        if sign_in.status != "complete" {
-            return Err(ClerkError::SignInIncomplete {
-                status: sign_in.status,
-            });
-        }
-        self.inner.dispatch(Action::ClientChanged(envelope.client));
-        self.inner.tell_tabs(tabs::CHANGED);
-        Ok(sign_in)
+        self.boxed_sign_in_with_password(identifier, password).await
+    }
+
+    #[inline(never)]
+    fn boxed_sign_in_with_password<'a>(
+        &'a self,
+        identifier: &'a str,
+        password: &'a str,
+    ) -> Boxed<'a, Result<SignIn, ClerkError>> {
+        Box::pin(async move {
+            let envelope = self
+                .inner
+                .api()?
+                .sign_in_with_password(identifier, password)
+                .await?;
+            let sign_in = envelope
+                .response
+                .ok_or_else(|| ClerkError::Decode("sign-in answer without a sign_in".into()))?;
+            if sign_in.status != "complete" {
+                return Err(ClerkError::SignInIncomplete {
+                    status: sign_in.status,
+                });
+            }
+            self.inner.dispatch(Action::ClientChanged(envelope.client));
+            self.inner.tell_tabs(tabs::CHANGED);
+            Ok(sign_in)
+        })
     }
 
     /// Makes another signed-in session the current one (`touch`).
     pub async fn set_active(&self, session_id: &str) -> Result<(), ClerkError> {
-        let client = self
-            .inner
-            .api()?
-            .session_action(session_id, "touch")
-            .await?;
-        self.inner.dispatch(Action::ClientChanged(client));
-        self.inner.tell_tabs(tabs::CHANGED);
-        Ok(())
+        self.boxed_set_active(session_id).await
+    }
+
+    #[inline(never)]
+    fn boxed_set_active<'a>(&'a self, session_id: &'a str) -> Boxed<'a, Result<(), ClerkError>> {
+        Box::pin(async move {
+            let client = self
+                .inner
+                .api()?
+                .session_action(session_id, "touch")
+                .await?;
+            self.inner.dispatch(Action::ClientChanged(client));
+            self.inner.tell_tabs(tabs::CHANGED);
+            Ok(())
+        })
     }
 
     /// A fresh session token (JWT) for the current session, to send to your
     /// backend as a Bearer token.
     pub async fn get_token(&self) -> Result<String, ClerkError> {
-        let session_id = self
-            .session()
-            .map(|s| s.id.clone())
-            .ok_or(ClerkError::NoActiveSession)?;
-        self.inner.api()?.session_token(&session_id).await
+        self.boxed_get_token().await
+    }
+
+    #[inline(never)]
+    fn boxed_get_token(&self) -> Boxed<'_, Result<String, ClerkError>> {
+        Box::pin(async move {
+            let session_id = self
+                .session()
+                .map(|s| s.id.clone())
+                .ok_or(ClerkError::NoActiveSession)?;
+            self.inner.api()?.session_token(&session_id).await
+        })
     }
 
     /// Signs out, with clerk-js's semantics.
@@ -358,7 +397,12 @@ impl Clerk {
     /// the app can offer a retry. A call while one is in flight sends no second
     /// request and resolves with the first call's result.
     pub async fn sign_out(&self, options: SignOutOptions) -> Result<(), ClerkError> {
-        self.inner.sign_out(self.client(), options).await
+        self.boxed_sign_out(options).await
+    }
+
+    #[inline(never)]
+    fn boxed_sign_out(&self, options: SignOutOptions) -> Boxed<'_, Result<(), ClerkError>> {
+        Box::pin(self.inner.sign_out(self.client(), options))
     }
 
     /// [`sign_out`](Self::sign_out) without awaiting: for `onclick` handlers.
