@@ -3,7 +3,7 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::pages::{Account, Home, NotFound, Sessions, SignIn, SignOutPage};
+use crate::pages::{not_found, Account, Home, Sessions, SignIn, SignOutPage};
 
 /// Every page of the app.
 #[derive(Routable, Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,7 +37,7 @@ pub fn switch(route: Route) -> Html {
         Route::SignOut => html! { <SignOutPage /> },
         Route::Sessions => html! { <Sessions /> },
         Route::Account => html! { <Account /> },
-        Route::NotFound => html! { <NotFound /> },
+        Route::NotFound => not_found(),
     }
 }
 

@@ -7,4 +7,4 @@ pub mod theme;
 
 pub use layout::Layout;
 pub use load_failure::LoadFailure;
-pub use sign_out_control::SignOutControl;
+pub use sign_out_control::{sign_out_control, sign_out_failure};

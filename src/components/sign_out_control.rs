@@ -1,47 +1,42 @@
 //! A sign-out button with its failure message and Retry.
+//!
+//! A function, not a component: it uses no hooks of its own (the page passes
+//! the failure), and every component costs the bundle its own copy of Yew's
+//! lifecycle code (README, "Size, decided by measurement").
 
 use yew::prelude::*;
-use yew_clerk::{use_clerk, SignOutButton, SignOutPhase};
+use yew_clerk::{Clerk, ClerkError, SignOutButton, SignOutPhase};
 
-/// Props of [`SignOutControl`].
-#[derive(Properties, PartialEq)]
-pub struct SignOutControlProps {
-    /// The button's id.
-    pub id: AttrValue,
-    /// Where to go afterwards; without it the page reloads.
-    #[prop_or_default]
-    pub redirect_url: Option<AttrValue>,
-    /// End only this session.
-    #[prop_or_default]
-    pub session_id: Option<AttrValue>,
-    /// The label.
-    #[prop_or(AttrValue::Static("Sign out"))]
-    pub label: AttrValue,
-    /// Show failures here (one control per page should).
-    #[prop_or(true)]
-    pub report: bool,
+/// The failure of the last sign-out, for [`sign_out_control`] to report.
+pub fn sign_out_failure(clerk: &Clerk) -> Option<&ClerkError> {
+    match clerk.sign_out_phase() {
+        SignOutPhase::Failed(e) => Some(e),
+        _ => None,
+    }
 }
 
-/// The SDK's button, plus what went wrong: a failed sign-out leaves the user
-/// signed in, and says so.
-#[component]
-pub fn SignOutControl(props: &SignOutControlProps) -> Html {
-    let failure = use_clerk().and_then(|c| match c.sign_out_phase() {
-        SignOutPhase::Failed(e) => Some(e.to_string()),
-        _ => None,
-    });
+/// The SDK's button with `id` and `label`, plus what went wrong when
+/// `failure` is given: a failed sign-out leaves the user signed in, and says
+/// so, with Retry. One control per page should report failures.
+pub fn sign_out_control(
+    id: AttrValue,
+    label: &'static str,
+    redirect_url: Option<AttrValue>,
+    session_id: Option<AttrValue>,
+    failure: Option<&ClerkError>,
+) -> Html {
     html! {
         <div class="sign-out">
-            <SignOutButton id={props.id.clone()} class="button"
-                redirect_url={props.redirect_url.clone()} session_id={props.session_id.clone()}>
-                { props.label.clone() }
+            <SignOutButton {id} class="button"
+                redirect_url={redirect_url.clone()} session_id={session_id.clone()}>
+                { label }
             </SignOutButton>
-            if let (true, Some(message)) = (props.report, failure) {
+            if let Some(error) = failure {
                 <div class="notice error" role="alert" id="sign-out-error">
-                    <p>{ format!("Sign-out failed: {message}") }</p>
+                    <p>{ "Sign-out failed: " }{ error.to_string() }</p>
                     <p>{ "You are still signed in." }</p>
                     <SignOutButton id="sign-out-retry" class="button secondary"
-                        redirect_url={props.redirect_url.clone()} session_id={props.session_id.clone()}>
+                        {redirect_url} {session_id}>
                         { "Retry" }
                     </SignOutButton>
                 </div>

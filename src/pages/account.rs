@@ -1,33 +1,32 @@
 //! `/account`: protected. Signed-out visitors go to
-//! `/sign-in?redirect_url=/account`.
+//! `/sign-in?redirect_url=%2Faccount`.
 
 use yew::prelude::*;
 use yew_clerk::router::RouterProtect;
-use yew_clerk::use_clerk;
+use yew_clerk::{use_clerk, Clerk};
 
-use crate::components::SignOutControl;
+use crate::components::{sign_out_control, sign_out_failure};
 use crate::Route;
 
 /// The account page.
 #[component]
 pub fn Account() -> Html {
+    let clerk = use_clerk();
     html! {
         <RouterProtect<Route> sign_in={Route::SignIn}>
-            <AccountDetails />
+            { clerk.as_ref().map(details).unwrap_or_default() }
         </RouterProtect<Route>>
     }
 }
 
-#[component]
-fn AccountDetails() -> Html {
-    let Some(clerk) = use_clerk() else {
-        return html! {};
-    };
+/// The signed-in user's details (`RouterProtect` shows them to signed-in
+/// users only).
+fn details(clerk: &Clerk) -> Html {
     let (Some(user), Some(session)) = (clerk.user(), clerk.session()) else {
         return html! {};
     };
-    let row = |label: &str, value: String, id: &str| {
-        html! { <><dt>{ label.to_owned() }</dt><dd id={id.to_owned()}>{ value }</dd></> }
+    let row = |label: &'static str, value: String, id: &'static str| {
+        html! { <><dt>{ label }</dt><dd {id}>{ value }</dd></> }
     };
     html! {
         <section class="panel">
@@ -39,7 +38,8 @@ fn AccountDetails() -> Html {
                 { row("Session ID", session.id.clone(), "account-session-id") }
             </dl>
             // Next.js's form: signOut({ redirectUrl: '/' }).
-            <SignOutControl id="sign-out" redirect_url="/" label="Sign out and go home" />
+            { sign_out_control("sign-out".into(), "Sign out and go home", Some("/".into()), None,
+                sign_out_failure(clerk)) }
         </section>
     }
 }

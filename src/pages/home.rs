@@ -4,7 +4,7 @@
 use yew::prelude::*;
 use yew_clerk::{use_clerk, ClerkLoading, LoadState, SignedIn, SignedOut};
 
-use crate::components::{LoadFailure, SignOutControl};
+use crate::components::{sign_out_control, sign_out_failure, LoadFailure};
 use yew_router::prelude::Link;
 
 use crate::Route;
@@ -35,7 +35,7 @@ pub fn Home() -> Html {
                     { "Active session: " }<code id="session-id">{ session_id }</code>
                 </p>
                 <p>{ "Signed in as " }<strong id="user-email">{ email }</strong></p>
-                <SignOutControl id="sign-out" />
+                { sign_out_control("sign-out".into(), "Sign out", None, None, sign_out_failure(&clerk)) }
                 <p class="links">
                     <Link<Route> to={Route::Sessions}>{ "Manage sessions" }</Link<Route>>
                     <Link<Route> to={Route::Account}>{ "Your account" }</Link<Route>>

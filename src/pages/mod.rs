@@ -9,7 +9,7 @@ mod sign_out;
 
 pub use account::Account;
 pub use home::Home;
-pub use not_found::NotFound;
+pub use not_found::not_found;
 pub use sessions::Sessions;
 pub use sign_in::SignIn;
 pub use sign_out::SignOutPage;

@@ -1,14 +1,12 @@
 //! Any unknown path.
 
 use yew::prelude::*;
-
 use yew_router::prelude::Link;
 
 use crate::Route;
 
-/// The 404 page.
-#[component]
-pub fn NotFound() -> Html {
+/// The 404 page: a function, as it uses no hooks (see `sign_out_control`).
+pub fn not_found() -> Html {
     html! {
         <section class="panel">
             <h1>{ "Page not found" }</h1>

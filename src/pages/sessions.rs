@@ -3,16 +3,17 @@
 
 use yew::prelude::*;
 use yew_clerk::router::RouterProtect;
-use yew_clerk::{use_clerk, Session};
-
-use crate::components::SignOutControl;
+use yew_clerk::{use_clerk, Clerk, Session};
 use yew_router::prelude::Link;
 
+use crate::components::{sign_out_control, sign_out_failure};
 use crate::Route;
 
 /// The sessions page.
 #[component]
 pub fn Sessions() -> Html {
+    let clerk = use_clerk();
+    let switch_error = use_state(|| None::<String>);
     let fallback = html! {
         <section class="panel">
             <h1>{ "Sessions" }</h1>
@@ -20,28 +21,23 @@ pub fn Sessions() -> Html {
             <p><Link<Route> to={Route::SignIn}>{ "Sign in" }</Link<Route>></p>
         </section>
     };
+    let list = clerk
+        .as_ref()
+        .map(|clerk| session_list(clerk, &switch_error))
+        .unwrap_or_default();
     html! {
         <RouterProtect<Route> sign_in={Route::SignIn} fallback={fallback}>
-            <SessionList />
+            { list }
         </RouterProtect<Route>>
     }
 }
 
-#[component]
-fn SessionList() -> Html {
-    let Some(clerk) = use_clerk() else {
-        return html! {};
-    };
-    let switch_error = use_state(|| None::<String>);
-    let current = clerk.session().map(|s| s.id.clone());
-    let sessions: Vec<Session> = clerk
-        .state()
-        .signed_in_sessions()
-        .into_iter()
-        .cloned()
-        .collect();
-    let item = |session: &Session| {
-        let is_current = current.as_deref() == Some(session.id.as_str());
+/// The list (`RouterProtect` shows it to signed-in users only).
+fn session_list(clerk: &Clerk, switch_error: &UseStateHandle<Option<String>>) -> Html {
+    let current = clerk.session().map(|s| s.id.as_str());
+    let sessions = clerk.state().signed_in_sessions();
+    let item = |session: &&Session| {
+        let is_current = current == Some(session.id.as_str());
         let email = session
             .user
             .as_ref()
@@ -59,34 +55,36 @@ fn SessionList() -> Html {
                 });
             })
         };
+        let id = AttrValue::from(session.id.clone());
         html! {
-            <li class={classes!("session", is_current.then_some("current"))} data-session-id={session.id.clone()}>
+            <li class={classes!("session", is_current.then_some("current"))} data-session-id={id.clone()}>
                 <div>
                     <strong>{ email }</strong>
                     if is_current { <span class="badge" aria-label="current session">{ "Current" }</span> }
-                    <br /><code>{ session.id.clone() }</code>
+                    <br /><code>{ id.clone() }</code>
                 </div>
                 <div class="actions">
                     if !is_current {
                         <button type="button" class="button secondary" onclick={switch}>{ "Switch to" }</button>
                     }
-                    <SignOutControl id={format!("sign-out-{}", session.id)}
-                        session_id={session.id.clone()} report={false} />
+                    { sign_out_control(format!("sign-out-{id}").into(), "Sign out", None, Some(id), None) }
                 </div>
             </li>
         }
     };
+    let count = sessions.len();
     html! {
         <section class="panel">
             <h1>{ "Sessions" }</h1>
             <p class="muted" role="status" aria-live="polite">
-                { format!("{} signed-in session{} on this browser", sessions.len(), if sessions.len() == 1 { "" } else { "s" }) }
+                { count }{ if count == 1 { " signed-in session on this browser" } else { " signed-in sessions on this browser" } }
             </p>
-            if let Some(error) = &*switch_error {
+            if let Some(error) = &**switch_error {
                 <p class="notice error" role="alert">{ error.clone() }</p>
             }
             <ul class="sessions">{ for sessions.iter().map(item) }</ul>
-            <SignOutControl id="sign-out-all" label="Sign out of all sessions" />
+            { sign_out_control("sign-out-all".into(), "Sign out of all sessions", None, None,
+                sign_out_failure(clerk)) }
             <p><Link<Route> to={Route::SignIn}>{ "Add another account" }</Link<Route>></p>
         </section>
     }

@@ -3,11 +3,10 @@
 //! request, so a crafted link cannot send users elsewhere or sign them out.
 
 use yew::prelude::*;
-use yew_clerk::{use_user, SignedIn, SignedOut};
-
+use yew_clerk::{use_clerk, SignedIn, SignedOut};
 use yew_router::prelude::{use_location, Link};
 
-use crate::components::SignOutControl;
+use crate::components::{sign_out_control, sign_out_failure};
 use crate::return_to::RedirectQuery;
 use crate::Route;
 
@@ -18,7 +17,10 @@ pub fn SignOutPage() -> Html {
         .and_then(|l| l.query::<RedirectQuery>().ok())
         .and_then(|q| q.redirect_url)
         .map(AttrValue::from);
-    let email = use_user().and_then(|u| u.primary_email_address().map(str::to_owned));
+    let Some(clerk) = use_clerk() else {
+        return html! {};
+    };
+    let email = clerk.user().and_then(|u| u.primary_email_address());
     html! {
         <section class="panel">
             <SignedIn>
@@ -27,7 +29,8 @@ pub fn SignOutPage() -> Html {
                 if let Some(url) = &redirect_url {
                     <p class="muted">{ "Afterwards you will go to " }<code>{ url.clone() }</code></p>
                 }
-                <SignOutControl id="sign-out" redirect_url={redirect_url.clone()} />
+                { sign_out_control("sign-out".into(), "Sign out", redirect_url.clone(), None,
+                    sign_out_failure(&clerk)) }
             </SignedIn>
             <SignedOut>
                 <h1>{ "Signed out" }</h1>
