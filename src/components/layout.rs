@@ -1,7 +1,7 @@
 //! The page frame: header with navigation and who is signed in.
 
 use yew::prelude::*;
-use yew_clerk::{use_user, SignedIn, SignedOut};
+use yew_clerk::use_clerk;
 
 use super::theme::ThemeSwitch;
 use yew_router::prelude::Link;
@@ -18,7 +18,12 @@ pub struct LayoutProps {
 /// Header, navigation, and the page.
 #[component]
 pub fn Layout(props: &LayoutProps) -> Html {
-    let email = use_user().and_then(|u| u.primary_email_address().map(str::to_owned));
+    let clerk = use_clerk();
+    let email = clerk
+        .as_ref()
+        .and_then(|c| c.user())
+        .map(|u| u.primary_email_address().unwrap_or_default().to_owned());
+    let signed_out = clerk.is_some_and(|c| c.state().is_signed_out());
     html! {
         <>
             <a class="skip" href="#main">{ "Skip to content" }</a>
@@ -30,8 +35,12 @@ pub fn Layout(props: &LayoutProps) -> Html {
                     <Link<Route> to={Route::Account}>{ "Account" }</Link<Route>>
                 </nav>
                 <div class="who">
-                    <SignedIn><span class="email">{ email.unwrap_or_default() }</span></SignedIn>
-                    <SignedOut><Link<Route> to={Route::SignIn}>{ "Sign in" }</Link<Route>></SignedOut>
+                    if let Some(email) = email {
+                        <span class="email">{ email }</span>
+                    }
+                    if signed_out {
+                        <Link<Route> to={Route::SignIn}>{ "Sign in" }</Link<Route>>
+                    }
                     <ThemeSwitch />
                 </div>
             </header>

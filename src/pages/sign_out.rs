@@ -3,7 +3,7 @@
 //! request, so a crafted link cannot send users elsewhere or sign them out.
 
 use yew::prelude::*;
-use yew_clerk::{use_clerk, SignedIn, SignedOut};
+use yew_clerk::use_clerk;
 use yew_router::prelude::{use_location, Link};
 
 use crate::components::{sign_out_control, sign_out_failure};
@@ -23,20 +23,20 @@ pub fn SignOutPage() -> Html {
     let email = clerk.user().and_then(|u| u.primary_email_address());
     html! {
         <section class="panel">
-            <SignedIn>
+            if clerk.is_signed_in() {
                 <h1>{ "Sign out?" }</h1>
-                <p>{ format!("You are signed in as {}.", email.unwrap_or_default()) }</p>
+                <p>{ "You are signed in as " }{ email.unwrap_or_default().to_owned() }{ "." }</p>
                 if let Some(url) = &redirect_url {
                     <p class="muted">{ "Afterwards you will go to " }<code>{ url.clone() }</code></p>
                 }
                 { sign_out_control("sign-out".into(), "Sign out", redirect_url.clone(), None,
                     sign_out_failure(&clerk)) }
-            </SignedIn>
-            <SignedOut>
+            }
+            if clerk.state().is_signed_out() {
                 <h1>{ "Signed out" }</h1>
                 <p id="status" role="status">{ "You are signed out" }</p>
                 <p><Link<Route> to={Route::Home}>{ "Go home" }</Link<Route>></p>
-            </SignedOut>
+            }
         </section>
     }
 }
