@@ -44,6 +44,11 @@
 //! the thin browser layer is plain Rust and tested natively.
 #![warn(missing_docs)]
 
+// The decoder's unit tests also run in the browser (scripts/test), against
+// the decoder that ships there.
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 mod api;
 mod browser;
 mod clerk;

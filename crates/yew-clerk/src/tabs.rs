@@ -69,7 +69,8 @@ impl Tabs {
                 // Stored as JSON, like every value the SDK stores.
                 let text = event
                     .new_value()
-                    .and_then(|v| serde_json::from_str::<String>(&v).ok());
+                    .and_then(|v| js_sys::JSON::parse(&v).ok())
+                    .and_then(|v| v.as_string());
                 if let Some(signal) = text.as_deref().and_then(parse) {
                     on_signal(signal);
                 }
