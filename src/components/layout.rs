@@ -3,7 +3,7 @@
 use yew::prelude::*;
 use yew_clerk::use_clerk;
 
-use super::theme::ThemeSwitch;
+use super::theme::{theme_switch, use_theme};
 use yew_router::prelude::Link;
 
 use crate::Route;
@@ -19,6 +19,7 @@ pub struct LayoutProps {
 #[component]
 pub fn Layout(props: &LayoutProps) -> Html {
     let clerk = use_clerk();
+    let theme = use_theme();
     let email = clerk
         .as_ref()
         .and_then(|c| c.user())
@@ -41,7 +42,7 @@ pub fn Layout(props: &LayoutProps) -> Html {
                     if signed_out {
                         <Link<Route> to={Route::SignIn}>{ "Sign in" }</Link<Route>>
                     }
-                    <ThemeSwitch />
+                    { theme_switch(&theme) }
                 </div>
             </header>
             <main id="main" tabindex="-1">{ props.children.clone() }</main>

@@ -1,21 +1,13 @@
 //! The panel shown when Clerk cannot be loaded: says why, offers Retry.
 
 use yew::prelude::*;
-use yew_clerk::{use_clerk, ClerkError};
+use yew_clerk::{Clerk, ClerkError};
 
-/// Props of [`LoadFailure`].
-#[derive(Properties, PartialEq)]
-pub struct LoadFailureProps {
-    /// Why loading failed.
-    pub error: ClerkError,
-}
-
-/// Why loading failed, and a Retry where retrying can help.
-#[component]
-pub fn LoadFailure(props: &LoadFailureProps) -> Html {
-    let clerk = use_clerk();
-    let retrying = use_state(|| false);
-    let (title, hint, can_retry) = match &props.error {
+/// Why loading failed, and a Retry where retrying can help. A function, not
+/// a component (see `sign_out_control`): while a retry runs the state is
+/// loading again, so the page shows that instead of this panel.
+pub fn load_failure(clerk: &Clerk, error: &ClerkError) -> Html {
+    let (title, hint, can_retry) = match error {
         ClerkError::InvalidPublishableKey { .. } => (
             "This app's publishable key is invalid",
             "Rebuild with a valid CLERK_PUBLISHABLE_KEY (pk_test_… or pk_live_…).",
@@ -38,26 +30,21 @@ pub fn LoadFailure(props: &LoadFailureProps) -> Html {
         ),
     };
     let onclick = {
-        let retrying = retrying.clone();
+        let clerk = clerk.clone();
         Callback::from(move |_| {
-            let Some(clerk) = clerk.clone() else { return };
-            let retrying = retrying.clone();
-            retrying.set(true);
+            let clerk = clerk.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let _ = clerk.reload().await;
-                retrying.set(false);
             });
         })
     };
     html! {
         <section class="panel error" role="alert" id="load-failure">
             <h1>{ title }</h1>
-            <p class="detail">{ props.error.to_string() }</p>
+            <p class="detail">{ error.to_string() }</p>
             <p>{ hint }</p>
             if can_retry {
-                <button id="retry" type="button" {onclick} disabled={*retrying}>
-                    { if *retrying { "Retrying…" } else { "Retry" } }
-                </button>
+                <button id="retry" type="button" {onclick}>{ "Retry" }</button>
             }
         </section>
     }

@@ -6,5 +6,5 @@ pub mod sign_out_control;
 pub mod theme;
 
 pub use layout::Layout;
-pub use load_failure::LoadFailure;
+pub use load_failure::load_failure;
 pub use sign_out_control::{sign_out_control, sign_out_failure};

@@ -1,5 +1,6 @@
 //! A light/dark/auto theme switch, kept in localStorage across sign-outs (it
-//! is a preference, not user data).
+//! is a preference, not user data). A hook and a function, not a component
+//! (see `sign_out_control`): the header holds the state.
 
 use gloo_storage::{LocalStorage, Storage};
 use yew::prelude::*;
@@ -38,11 +39,16 @@ fn apply(theme: &str) {
     }
 }
 
-/// The switch, in the header.
-#[component]
-pub fn ThemeSwitch() -> Html {
+/// The chosen theme (stored, else "auto"), applied to the document.
+#[hook]
+pub fn use_theme() -> UseStateHandle<String> {
     let theme = use_state(|| stored().unwrap_or_else(|| "auto".into()));
     use_effect_with((*theme).clone(), |theme| apply(theme));
+    theme
+}
+
+/// The switch, in the header.
+pub fn theme_switch(theme: &UseStateHandle<String>) -> Html {
     let onchange = {
         let theme = theme.clone();
         Callback::from(move |e: Event| {
@@ -59,7 +65,7 @@ pub fn ThemeSwitch() -> Html {
             <span class="visually-hidden">{ "Theme" }</span>
             <select {onchange} aria-label="Theme">
                 { for THEMES.iter().map(|t| html! {
-                    <option value={*t} selected={*theme == *t}>{ *t }</option>
+                    <option value={*t} selected={**theme == *t}>{ *t }</option>
                 }) }
             </select>
         </label>

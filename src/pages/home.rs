@@ -4,7 +4,7 @@
 use yew::prelude::*;
 use yew_clerk::{use_clerk, LoadState};
 
-use crate::components::{sign_out_control, sign_out_failure, LoadFailure};
+use crate::components::{load_failure, sign_out_control, sign_out_failure};
 use yew_router::prelude::Link;
 
 use crate::Route;
@@ -16,7 +16,7 @@ pub fn Home() -> Html {
         return html! {};
     };
     if let LoadState::Failed(error) = clerk.load_state() {
-        return html! { <LoadFailure error={error.clone()} /> };
+        return load_failure(&clerk, error);
     }
     // Branches on the state rather than <ClerkLoading>, <SignedIn> and
     // <SignedOut>: the same, without three components in the bundle.

@@ -7,7 +7,7 @@ use yew_clerk::router::use_router_navigation;
 use yew_clerk::{use_clerk, ClerkError, LoadState};
 use yew_router::prelude::use_location;
 
-use crate::components::LoadFailure;
+use crate::components::load_failure;
 use crate::return_to::{after_sign_in, RedirectQuery};
 
 /// The sign-in page.
@@ -23,8 +23,10 @@ pub fn SignIn() -> Html {
     let submitting = use_state(|| false);
     let error = use_state(|| None::<ClerkError>);
 
-    if let Some(LoadState::Failed(e)) = clerk.as_ref().map(|c| c.load_state()) {
-        return html! { <LoadFailure error={e.clone()} /> };
+    if let Some(clerk) = &clerk {
+        if let LoadState::Failed(e) = clerk.load_state() {
+            return load_failure(clerk, e);
+        }
     }
 
     let onsubmit = {
