@@ -110,8 +110,8 @@ impl Api {
         // new one and retry once, as clerk-js does.
         let stale_dev_browser = self.dev_browser
             && answer.0 == 401
-            && request::decode::<Ignored>(answer.0, &answer.1)
-                .is_err_and(|e| e.code() == Some("dev_browser_unauthenticated"));
+            && request::api_error(answer.0, &answer.1).code()
+                == Some("dev_browser_unauthenticated");
         if stale_dev_browser {
             self.token.replace(None);
             storage::remove(DEV_BROWSER_STORAGE_KEY);

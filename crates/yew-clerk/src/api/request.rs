@@ -155,37 +155,45 @@ fn parse<T: DeserializeOwned>(body: &str) -> Result<T, String> {
     serde_json::from_str(body).map_err(|e| e.to_string())
 }
 
-/// A body as `T`, if it is a JSON object: every Frontend API answer is one.
-/// serde-wasm-bindgen would read a JS array as an object without fields (an
-/// array is an object in JS), so `[]` would pass as an empty envelope.
-fn parse_object<T: DeserializeOwned>(body: &str) -> Result<T, String> {
-    if !body
-        .trim_start_matches([' ', '\t', '\n', '\r'])
+/// Every Frontend API answer is a JSON object. serde-wasm-bindgen would read
+/// a JS array as an object without fields (an array is an object in JS), so
+/// `[]` would pass as an empty envelope.
+fn is_object(body: &str) -> bool {
+    body.trim_start_matches([' ', '\t', '\n', '\r'])
         .starts_with('{')
-    {
-        return Err("the body is not a JSON object".into());
-    }
-    parse(body)
 }
 
 /// Turns a status and body into the value, or a `ClerkError` that says why not.
 pub(crate) fn decode<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ClerkError> {
-    if (200..300).contains(&status) {
-        return parse_object(body).map_err(ClerkError::Decode);
+    if !(200..300).contains(&status) {
+        return Err(api_error(status, body));
     }
+    if !is_object(body) {
+        return Err(ClerkError::Decode("the body is not a JSON object".into()));
+    }
+    parse(body).map_err(ClerkError::Decode)
+}
+
+/// The error an error status and its body say. Not generic: one copy for
+/// every answer type.
+#[inline(never)]
+pub(crate) fn api_error(status: u16, body: &str) -> ClerkError {
     // Not Clerk's error shape (a proxy's HTML page, say): keep the status.
-    let (errors, trace_id) = match parse_object::<ErrorBody>(body) {
-        Ok(body) => (
+    let parsed = is_object(body)
+        .then(|| parse::<ErrorBody>(body).ok())
+        .flatten();
+    let (errors, trace_id) = match parsed {
+        Some(body) => (
             body.errors.into_iter().map(ApiError::from).collect(),
             body.clerk_trace_id,
         ),
-        Err(_) => (Vec::new(), None),
+        None => (Vec::new(), None),
     };
-    Err(ClerkError::Api {
+    ClerkError::Api {
         status,
         errors,
         trace_id,
-    })
+    }
 }
 
 #[cfg(test)]
