@@ -391,10 +391,13 @@ impl Clerk {
     /// otherwise. One outside this origin and the allow-list is refused
     /// before any request is made.
     ///
-    /// A 401 or 404 (the session is already gone) counts as success. A network
-    /// failure or 5xx still clears localStorage, leaves the state signed in
-    /// with [`SignOutPhase::Failed`], does not navigate, and returns `Err` so
-    /// the app can offer a retry. A call while one is in flight sends no second
+    /// Clerk saying the session is already gone counts as success, once a
+    /// fresh client agrees (clerk-js's `handleUnauthenticated`): a 401 or
+    /// 404 with one of [`GONE_CODES`](crate::GONE_CODES). Any other failure
+    /// (a network error, a 5xx, a 401 or 404 from a proxy or with another
+    /// code) still clears localStorage, leaves the state signed in with
+    /// [`SignOutPhase::Failed`], does not navigate, and returns `Err` so the
+    /// app can offer a retry. A call while one is in flight sends no second
     /// request and resolves with the first call's result.
     pub async fn sign_out(&self, options: SignOutOptions) -> Result<(), ClerkError> {
         self.boxed_sign_out(options).await
@@ -511,23 +514,18 @@ impl Inner {
         };
         let client = match result {
             Ok(client) => client,
-            Err(e) if e.is_session_gone() => match &scope {
-                Scope::All => None,
-                // Gone already: learn what is left, or drop it locally.
-                Scope::One { id, .. } => match api.client().await {
-                    Ok(fresh) => fresh,
-                    Err(_) => client.map(|c| without_session(c, id)),
-                },
-            },
-            Err(e) => {
-                if scope.is_full() {
-                    // No user data stays on the device, even though the
-                    // server session may still be alive.
-                    let _ = storage::clear_except(&settings.keep_storage_keys);
+            Err(e) => match confirm_gone(api, &scope, &e).await {
+                Some(fresh) => fresh,
+                None => {
+                    if scope.is_full() {
+                        // No user data stays on the device, even though the
+                        // server session may still be alive.
+                        let _ = storage::clear_except(&settings.keep_storage_keys);
+                    }
+                    self.dispatch(Action::SignOutFailed(e.clone()));
+                    return Err(e);
                 }
-                self.dispatch(Action::SignOutFailed(e.clone()));
-                return Err(e);
-            }
+            },
         };
 
         let succeeded = |navigating| Action::SignOutSucceeded { client, navigating };
@@ -564,11 +562,21 @@ impl Inner {
     }
 }
 
-fn without_session(client: &Client, id: &str) -> Client {
-    let mut client = client.clone();
-    client.sessions.retain(|s| s.id != id);
-    if client.last_active_session_id.as_deref() == Some(id) {
-        client.last_active_session_id = None;
+/// A failed sign-out request that may still be a sign-out: when Clerk's
+/// answer says the session is gone, a fresh client is fetched and believed
+/// instead, as clerk-js's `handleUnauthenticated` does after a 401. Returns
+/// the fresh client when the session (or, for a full sign-out, every session)
+/// is no longer signed in; `None` when the error is another, or the fresh
+/// client disagrees, or cannot be had.
+async fn confirm_gone(api: &Api, scope: &Scope, error: &ClerkError) -> Option<Option<Client>> {
+    if !error.is_session_gone() {
+        return None;
     }
-    client
+    let fresh = match api.client().await {
+        Ok(fresh) => fresh,
+        // No client for this browser any more.
+        Err(e) if e.is_session_gone() => None,
+        Err(_) => return None,
+    };
+    sign_out::is_gone(scope, fresh.as_ref()).then_some(fresh)
 }

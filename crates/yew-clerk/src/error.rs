@@ -14,6 +14,18 @@ pub struct ApiError {
     pub param_name: Option<String>,
 }
 
+/// Clerk's codes for "there is no such session or client" (Clerk's Frontend
+/// API error index): `resource_not_found` (404, "No session was found with id
+/// …", also for a client), `client_not_found` (no client in the request),
+/// `authentication_invalid` (401, "you need to supply an active session"),
+/// and `signed_out` (401, "You are signed out").
+pub const GONE_CODES: &[&str] = &[
+    "resource_not_found",
+    "client_not_found",
+    "authentication_invalid",
+    "signed_out",
+];
+
 /// Everything that can go wrong talking to Clerk or acting on its answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -107,10 +119,16 @@ impl ClerkError {
             .find(|e| e.param_name.as_deref() == Some(field))
     }
 
-    /// True when Clerk says the session or client no longer exists (401 or 404):
-    /// for a sign-out, that is success.
+    /// True when Clerk itself says the session or client no longer exists: a
+    /// 401 or 404 whose body is Clerk's error with one of [`GONE_CODES`]. A
+    /// 401 or 404 from anything else (a proxy's HTML page, an empty body, an
+    /// unknown code) is not: the session may well be alive.
     pub fn is_session_gone(&self) -> bool {
         matches!(self.status(), Some(401 | 404))
+            && self
+                .api_errors()
+                .iter()
+                .any(|e| GONE_CODES.contains(&e.code.as_str()))
     }
 
     /// True for failures worth retrying: network errors and 5xx.
@@ -157,8 +175,12 @@ mod tests {
 
     #[test]
     fn classifies_statuses() {
-        assert!(api(404, "resource_not_found", None, None).is_session_gone());
-        assert!(api(401, "signed_out", None, None).is_session_gone());
+        for code in GONE_CODES {
+            assert!(api(404, code, None, None).is_session_gone(), "{code}");
+            assert!(api(401, code, None, None).is_session_gone(), "{code}");
+            assert!(!api(500, code, None, None).is_session_gone(), "{code}");
+            assert!(!api(403, code, None, None).is_session_gone(), "{code}");
+        }
         assert!(!api(500, "internal", None, None).is_session_gone());
         assert!(api(503, "x", None, None).is_retryable());
         assert!(ClerkError::Network("offline".into()).is_retryable());
@@ -174,5 +196,35 @@ mod tests {
         );
         assert!(err.field_error("identifier").is_none());
         assert_eq!(err.code(), Some("form_password_incorrect"));
+    }
+
+    // Natively against serde_json, in the browser against what ships.
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn only_clerk_saying_gone_is_gone() {
+        use crate::api::decode_error;
+        // What a proxy, CDN or firewall may answer instead of Clerk.
+        for (status, body) in [
+            (404, "<html><body><h1>404 Not Found</h1></body></html>"),
+            (404, ""),
+            (401, "Unauthorized"),
+            (404, r#"{"message": "no route"}"#),
+            (404, r#"{"errors": []}"#),
+            (
+                401,
+                r#"{"errors": [{"code": "proxy_auth_required", "message": "Log in"}]}"#,
+            ),
+            (404, r#"{"errors": [{"code": "resource_not_found"}]}"#),
+        ] {
+            let err = decode_error(status, body);
+            assert_eq!(err.status(), Some(status));
+            assert!(!err.is_session_gone(), "{status} {body}");
+        }
+        let gone = decode_error(
+            404,
+            r#"{"errors": [{"code": "resource_not_found", "message": "not found",
+                "long_message": "No session was found with id sess_1"}]}"#,
+        );
+        assert!(gone.is_session_gone());
     }
 }

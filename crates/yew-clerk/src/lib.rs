@@ -70,7 +70,7 @@ pub mod tabs;
 pub use api::{Client, EmailAddress, Session, SessionStatus, SignIn, User};
 pub use clerk::Clerk;
 pub use components::*;
-pub use error::{ApiError, ClerkError};
+pub use error::{ApiError, ClerkError, GONE_CODES};
 pub use hooks::{use_auth, use_clerk, use_session, use_user, Auth};
 pub use key::{InstanceType, PublishableKey};
 pub use options::DevBrowserMode;

@@ -87,6 +87,17 @@ pub(crate) fn scope(client: Option<&Client>, session_id: Option<&str>) -> Scope 
     }
 }
 
+/// Whether `fresh`, the client as Clerk has it now, no longer has what a
+/// sign-out of `scope` ends: any signed-in session, or the one session.
+pub(crate) fn is_gone(scope: &Scope, fresh: Option<&Client>) -> bool {
+    let Some(fresh) = fresh else { return true };
+    let mut signed_in = fresh.signed_in_sessions();
+    match scope {
+        Scope::All => signed_in.next().is_none(),
+        Scope::One { id, .. } => !signed_in.any(|s| s.id == *id),
+    }
+}
+
 /// What happens after a full sign-out.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Navigation {
@@ -167,6 +178,27 @@ mod tests {
             }
         );
         assert!(current.is_full() && Scope::All.is_full());
+    }
+
+    #[test]
+    fn gone_only_when_the_fresh_client_agrees() {
+        let none_left = client("", &[]);
+        let two = client("sess_a", &["sess_a", "sess_b"]);
+        let b_only = client("sess_b", &["sess_b"]);
+        assert!(is_gone(&Scope::All, None), "no client at all");
+        assert!(
+            is_gone(&Scope::All, Some(&none_left)),
+            "only ended sessions"
+        );
+        assert!(!is_gone(&Scope::All, Some(&two)));
+        assert!(!is_gone(&Scope::All, Some(&b_only)));
+        let a = Scope::One {
+            id: "sess_a".into(),
+            current: true,
+        };
+        assert!(is_gone(&a, Some(&b_only)));
+        assert!(is_gone(&a, None));
+        assert!(!is_gone(&a, Some(&two)));
     }
 
     #[test]

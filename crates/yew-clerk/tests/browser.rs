@@ -674,6 +674,12 @@ async fn assert_failed_sign_out_keeps_session(app: &Mounted, session: &str, expe
     assert!(err.to_string().contains(expect), "{err}");
     assert!(calls.borrow().is_empty(), "nothing navigates");
     assert!(storage_keys().is_empty(), "storage is cleared anyway");
+    assert_failure_shown_and_still_signed_in(app, session).await;
+}
+
+/// After a failed sign-out: the failure shows, nothing claims signed out,
+/// and the session is still active on the emulator.
+async fn assert_failure_shown_and_still_signed_in(app: &Mounted, session: &str) {
     app.wait("failure shown", |m| {
         m.text("#phase").is_some_and(|t| t.starts_with("failed"))
     })
@@ -708,6 +714,90 @@ async fn server_errors_and_network_failures_keep_the_session_and_allow_retry() {
     assert_eq!(session_status(emulator(), &session).await, "removed");
     app.wait_status("signed-out").await;
     assert_eq!(app.text("#phase").as_deref(), Some("idle"));
+}
+
+/// A sign-out that failed although the server may have answered: the session
+/// is still active on the emulator, nothing claims signed out, and Retry works.
+async fn assert_sign_out_fails_then_retry_works(app: &Mounted, session: &str, status: u16) {
+    let (callback, calls) = recorder::<()>();
+    let err = app
+        .clerk()
+        .sign_out(SignOutOptions::new().callback(callback.clone()))
+        .await
+        .expect_err("a 404 that does not say the session is gone is a failure");
+    assert_eq!(err.status(), Some(status), "{err:?}");
+    assert!(calls.borrow().is_empty(), "nothing navigates");
+    assert_failure_shown_and_still_signed_in(app, session).await;
+
+    app.clerk()
+        .sign_out(SignOutOptions::new().callback(callback))
+        .await
+        .expect("retry works");
+    assert_eq!(calls.borrow().len(), 1);
+    assert_eq!(session_status(emulator(), session).await, "removed");
+    app.wait_status("signed-out").await;
+}
+
+#[wasm_bindgen_test]
+async fn a_404_while_the_session_lives_is_a_failure_with_retry() {
+    reset(emulator()).await;
+    let app = Mounted::start(harness(key_for(emulator()))).await;
+    let session = app.sign_in("demo@example.com", "demo-password-1").await;
+    // The emulator's fault switch answers the DELETE with a 404 (Clerk's
+    // error shape, code resource_not_found) while the session stays active.
+    fault(json!({"count": 1, "status": 404, "method": "DELETE", "path": "/v1/client/sessions"}))
+        .await;
+    assert_sign_out_fails_then_retry_works(&app, &session, 404).await;
+}
+
+/// Makes the page's next FAPI request under `path` answer `status` with
+/// `body` before it leaves the browser, as a proxy, CDN or firewall in front
+/// of Clerk would; later requests reach the emulator again.
+fn intercept_next(path: &str, status: u16, content_type: &str, body: &str) {
+    let script = format!(
+        r#"(() => {{
+            const real = window.fetch;
+            window.fetch = function (input, init) {{
+                const url = typeof input === "string" ? input : input.url;
+                if (!url.includes({path:?})) return real.apply(this, arguments);
+                window.fetch = real;
+                return Promise.resolve(new Response({body:?}, {{
+                    status: {status}, headers: {{ "Content-Type": {content_type:?} }}
+                }}));
+            }};
+        }})()"#
+    );
+    js_sys::eval(&script).expect("the interceptor installs");
+}
+
+#[wasm_bindgen_test]
+async fn a_non_clerk_401_or_404_on_sign_out_is_a_failure_with_retry() {
+    reset(emulator()).await;
+    let app = Mounted::start(harness(key_for(emulator()))).await;
+    let session = app.sign_in("demo@example.com", "demo-password-1").await;
+    let cases = [
+        (
+            404,
+            "text/html",
+            "<html><body><h1>404 Not Found</h1></body></html>",
+        ),
+        (404, "text/plain", ""),
+        (
+            401,
+            "application/json",
+            r#"{"errors": [{"code": "proxy_auth_required", "message": "Log in to the proxy"}]}"#,
+        ),
+        (404, "application/json", r#"{"message": "no route"}"#),
+    ];
+    for (status, content_type, body) in cases {
+        let session = if app.clerk().is_signed_in() {
+            session.clone()
+        } else {
+            app.sign_in("demo@example.com", "demo-password-1").await
+        };
+        intercept_next("/v1/client/sessions", status, content_type, body);
+        assert_sign_out_fails_then_retry_works(&app, &session, status).await;
+    }
 }
 
 #[wasm_bindgen_test]

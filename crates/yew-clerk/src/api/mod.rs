@@ -8,6 +8,12 @@ pub(crate) use http::Api;
 pub use models::{Client, EmailAddress, Session, SessionStatus, SignIn, User};
 pub(crate) use request::query_encode_into;
 
+/// The error a status and body decode to, for tests.
+#[cfg(test)]
+pub(crate) fn decode_error(status: u16, body: &str) -> crate::ClerkError {
+    request::api_error(status, body)
+}
+
 /// A client from JSON text, for tests.
 #[cfg(test)]
 pub(crate) fn client_from_json(text: &str) -> Client {
