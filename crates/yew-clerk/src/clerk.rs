@@ -27,6 +27,7 @@ pub(crate) struct Settings {
     pub sign_in_url: String,
     pub keep_storage_keys: Vec<String>,
     pub allowed_redirect_origins: Vec<String>,
+    pub request_timeout_ms: u32,
 }
 
 type Waiters = Vec<oneshot::Sender<Result<(), ClerkError>>>;
@@ -105,7 +106,13 @@ impl Inner {
         dispatcher: UseReducerDispatcher<ClerkState>,
     ) -> Self {
         Self {
-            api: config.map(|c| Api::new(c.frontend_api_url, c.dev_browser)),
+            api: config.map(|c| {
+                Api::new(
+                    c.frontend_api_url,
+                    c.dev_browser,
+                    settings.request_timeout_ms,
+                )
+            }),
             settings,
             dispatcher,
             sign_out_waiters: RefCell::new(None),

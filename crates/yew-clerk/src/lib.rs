@@ -74,7 +74,7 @@ pub use error::{ApiError, ClerkError, GONE_CODES};
 pub use hooks::{use_auth, use_clerk, use_session, use_user, Auth};
 pub use key::{InstanceType, PublishableKey};
 pub use options::DevBrowserMode;
-pub use provider::{ClerkProvider, ClerkProviderProps};
+pub use provider::{ClerkProvider, ClerkProviderProps, DEFAULT_REQUEST_TIMEOUT_MS};
 pub use redirect::validate_redirect;
 pub use sign_out::SignOutOptions;
 pub use state::{Action, ClerkState, LoadState, SignOutPhase};

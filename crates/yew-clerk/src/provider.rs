@@ -10,6 +10,9 @@ use crate::clerk::{Clerk, Inner, RouterCallbacks, Settings};
 use crate::options::{self, DevBrowserMode};
 use crate::state::ClerkState;
 
+/// [`ClerkProviderProps::request_timeout_ms`]'s default: 15 seconds.
+pub const DEFAULT_REQUEST_TIMEOUT_MS: u32 = 15_000;
+
 /// Props of [`ClerkProvider`].
 #[derive(Properties, PartialEq, Clone)]
 pub struct ClerkProviderProps {
@@ -48,6 +51,10 @@ pub struct ClerkProviderProps {
     /// How the browser identifies itself to Clerk.
     #[prop_or_default]
     pub dev_browser: DevBrowserMode,
+    /// How long each Frontend API request may take, in milliseconds, before
+    /// it fails as a network error (and a Retry can try again).
+    #[prop_or(DEFAULT_REQUEST_TIMEOUT_MS)]
+    pub request_timeout_ms: u32,
     /// The app.
     #[prop_or_default]
     pub children: Html,
@@ -87,6 +94,7 @@ pub fn ClerkProvider(props: &ClerkProviderProps) -> Html {
             sign_in_url: props.sign_in_url.to_string(),
             keep_storage_keys: props.keep_storage_keys.clone(),
             allowed_redirect_origins: props.allowed_redirect_origins.clone(),
+            request_timeout_ms: props.request_timeout_ms,
         },
     );
     let inner = use_memo(deps, move |(key, proxy, mode, settings)| {

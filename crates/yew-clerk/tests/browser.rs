@@ -167,6 +167,8 @@ struct HarnessProps {
     dev_browser: DevBrowserMode,
     #[prop_or_default]
     router_push: Option<Callback<String>>,
+    #[prop_or(DEFAULT_REQUEST_TIMEOUT_MS)]
+    timeout_ms: u32,
 }
 
 #[component]
@@ -178,6 +180,7 @@ fn Harness(props: &HarnessProps) -> Html {
             after_sign_out_url={props.after.clone()}
             dev_browser={props.dev_browser}
             router_push={props.router_push.clone()}
+            request_timeout_ms={props.timeout_ms}
         >
             <ProbeView probe={props.probe.clone()} />
             <ClerkLoading><p class="loading">{ "Loading" }</p></ClerkLoading>
@@ -343,6 +346,7 @@ fn harness(key: String) -> HarnessProps {
         after: None,
         dev_browser: DevBrowserMode::Auto,
         router_push: None,
+        timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
     }
 }
 
@@ -798,6 +802,52 @@ async fn a_non_clerk_401_or_404_on_sign_out_is_a_failure_with_retry() {
         intercept_next("/v1/client/sessions", status, content_type, body);
         assert_sign_out_fails_then_retry_works(&app, &session, status).await;
     }
+}
+
+#[wasm_bindgen_test]
+async fn a_hanging_server_times_out_as_a_network_error_and_retry_works() {
+    reset(emulator()).await;
+    let mut props = harness(key_for(emulator()));
+    props.timeout_ms = 300;
+    let app = Mounted::start(props).await;
+    let session = app.sign_in("demo@example.com", "demo-password-1").await;
+    fault(
+        json!({"count": 1, "delay_ms": 2_000, "method": "DELETE", "path": "/v1/client/sessions"}),
+    )
+    .await;
+
+    let (callback, calls) = recorder::<()>();
+    let started = js_sys::Date::now();
+    let err = app
+        .clerk()
+        .sign_out(SignOutOptions::new().callback(callback.clone()))
+        .await
+        .expect_err("no answer within the timeout is a failure");
+    let took = js_sys::Date::now() - started;
+    assert!(
+        took < 1_500.0,
+        "gave up after {took} ms, not at the timeout"
+    );
+    assert!(
+        matches!(err, ClerkError::Network(_)) && err.is_retryable(),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("300 ms"), "{err}");
+    assert!(calls.borrow().is_empty(), "nothing navigates");
+    app.wait("failure shown", |m| {
+        m.text("#phase").is_some_and(|t| t.starts_with("failed"))
+    })
+    .await;
+    assert_eq!(app.text("#status").unwrap(), format!("signed-in {session}"));
+
+    // Retry sends a new request (the first no longer holds later callers).
+    app.clerk()
+        .sign_out(SignOutOptions::new().callback(callback))
+        .await
+        .expect("retry works");
+    assert_eq!(calls.borrow().len(), 1);
+    app.wait_status("signed-out").await;
+    assert_ne!(session_status(emulator(), &session).await, "active");
 }
 
 #[wasm_bindgen_test]

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 
 use gloo_net::http::Request;
-use web_sys::RequestCredentials;
+use web_sys::{AbortSignal, RequestCredentials};
 
 use serde::de::DeserializeOwned;
 
@@ -22,10 +22,12 @@ pub(crate) struct Api {
     base_url: String,
     dev_browser: bool,
     token: RefCell<Option<String>>,
+    /// Each request's time limit.
+    timeout_ms: u32,
 }
 
 impl Api {
-    pub(crate) fn new(base_url: String, dev_browser: bool) -> Self {
+    pub(crate) fn new(base_url: String, dev_browser: bool, timeout_ms: u32) -> Self {
         let token = if dev_browser {
             storage::get::<String>(DEV_BROWSER_STORAGE_KEY)
         } else {
@@ -35,6 +37,7 @@ impl Api {
             base_url,
             dev_browser,
             token: RefCell::new(token),
+            timeout_ms,
         }
     }
 
@@ -126,7 +129,7 @@ impl Api {
             return Ok(());
         }
         let url = format!("{}/v1/dev_browser", self.base_url.trim_end_matches('/'));
-        let (status, body) = fetch(true, &url, Some(String::new())).await?;
+        let (status, body) = fetch(true, &url, Some(String::new()), self.timeout_ms).await?;
         // Clerk's `id` is the token itself (clerk-js stores `data.id`).
         let DevBrowser { id: token } = request::decode(status, &body)?;
         storage::set(DEV_BROWSER_STORAGE_KEY, &token);
@@ -144,7 +147,7 @@ impl Api {
             let token = self.token.borrow();
             request::prepare(&self.base_url, method, path, form, token.as_deref())
         };
-        fetch(prepared.post, &prepared.url, prepared.body).await
+        fetch(prepared.post, &prepared.url, prepared.body, self.timeout_ms).await
     }
 }
 
@@ -155,14 +158,31 @@ fn path_segment(id: &str) -> String {
     out
 }
 
-async fn fetch(post: bool, url: &str, body: Option<String>) -> Result<(u16, String), ClerkError> {
-    let network = |e: gloo_net::Error| ClerkError::Network(e.to_string());
+/// One request; it fails as a network error when the answer, body included,
+/// takes longer than `timeout_ms` (`AbortSignal.timeout`), so a hanging server
+/// cannot keep a sign-out in flight for ever.
+async fn fetch(
+    post: bool,
+    url: &str,
+    body: Option<String>,
+    timeout_ms: u32,
+) -> Result<(u16, String), ClerkError> {
+    let signal = AbortSignal::timeout_with_u32(timeout_ms);
+    let network = |e: gloo_net::Error| {
+        if signal.aborted() {
+            ClerkError::Network(format!("no answer within {timeout_ms} ms"))
+        } else {
+            ClerkError::Network(e.to_string())
+        }
+    };
     let builder = if post {
         Request::post(url).header("Content-Type", "application/x-www-form-urlencoded")
     } else {
         Request::get(url)
     };
-    let builder = builder.credentials(RequestCredentials::Include);
+    let builder = builder
+        .credentials(RequestCredentials::Include)
+        .abort_signal(Some(&signal));
     let request = match body {
         Some(body) => builder.body(body).map_err(network)?,
         None => builder.build().map_err(network)?,
