@@ -1,9 +1,11 @@
-//! Where to go after signing in. Pure, so it is tested natively.
+//! Where to go after signing in.
 //!
 //! A `redirect_url` is followed only when it is same-origin (the SDK's
-//! [`validate_redirect`]) and not an auth step: sending a user back to
-//! `/sign-in` or `/sign-out` after signing in loops or signs them out again
-//! (clerk/javascript #1325 and #5590).
+//! [`validate_redirect`]) and, once the browser has normalised it, not an
+//! auth step: sending a user back to `/sign-in` or `/sign-out` after signing
+//! in loops or signs them out again (clerk/javascript #1325 and #5590). The
+//! checks on a normalised path are pure and tested natively; the
+//! normalisation is the browser's (tests/app.rs).
 
 use yew_clerk::validate_redirect;
 
@@ -15,22 +17,35 @@ const AUTH_STEPS: &[&str] = &["/sign-in", "/sign-out"];
 /// (`Location::query`, serde_urlencoded) reads it; one type serves both pages.
 pub use yew_clerk::router::SignInQuery as RedirectQuery;
 
-/// The same-origin path to go to after signing in, or `/`.
+/// The same-origin path (with query and fragment) to go to after signing in,
+/// or `/`.
+///
+/// The target must pass the SDK's [`validate_redirect`], then the browser's
+/// own URL parser (`web_sys::Url`) normalises it: dot segments, also
+/// percent-encoded ones (`/%2e%2e/`), tabs and backslashes resolve exactly as
+/// the browser will resolve them when the router navigates. Only then is it
+/// checked, so `/x/../sign-in` counts as `/sign-in`.
 pub fn after_sign_in(redirect_url: Option<&str>, origin: &str) -> String {
-    let Some(target) = redirect_url else {
-        return "/".into();
-    };
-    let Ok(absolute) = validate_redirect(target, origin, &[]) else {
-        return "/".into();
-    };
-    // validate_redirect answers `origin + path` for same-origin targets.
-    let Some(path) = absolute.strip_prefix(origin.trim_end_matches('/')) else {
-        return "/".into();
-    };
-    if is_auth_step(path) {
-        return "/".into();
-    }
-    path.to_owned()
+    redirect_url
+        .and_then(|target| validate_redirect(target, origin, &[]).ok())
+        .and_then(|absolute| browser_path(&absolute, origin))
+        .filter(|path| is_return_path(path))
+        .unwrap_or_else(|| "/".into())
+}
+
+/// The path, query and fragment of `absolute` as the browser reads it, if it
+/// is on `origin`.
+fn browser_path(absolute: &str, origin: &str) -> Option<String> {
+    let url = web_sys::Url::new(absolute).ok()?;
+    (url.origin() == origin.trim_end_matches('/'))
+        .then(|| format!("{}{}{}", url.pathname(), url.search(), url.hash()))
+}
+
+/// Whether a path the browser has normalised may be a return target: on this
+/// origin (`/...` but not `//host`, which a router would read as another
+/// host), and not an auth step.
+pub fn is_return_path(path: &str) -> bool {
+    path.starts_with('/') && !path.starts_with("//") && !is_auth_step(path)
 }
 
 /// True for `/sign-in`, `/sign-out` and their sub-paths, in any case, with or
@@ -50,8 +65,6 @@ pub fn is_auth_step(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const ORIGIN: &str = "http://127.0.0.1:8080";
 
     /// The query as the pages read it: `Location::query` is this decoder
     /// (yew-router's `FromQuery`) on the search without its `?`.
@@ -82,35 +95,30 @@ mod tests {
     }
 
     #[test]
-    fn follows_same_origin_pages() {
-        assert_eq!(after_sign_in(None, ORIGIN), "/");
-        assert_eq!(after_sign_in(Some("/account"), ORIGIN), "/account");
-        assert_eq!(
-            after_sign_in(Some("/sessions?x=1"), ORIGIN),
-            "/sessions?x=1"
-        );
-        assert_eq!(
-            after_sign_in(Some("http://127.0.0.1:8080/account"), ORIGIN),
-            "/account"
-        );
-    }
-
-    #[test]
-    fn refuses_hostile_and_auth_steps() {
-        for target in [
-            "https://evil.example/",
+    fn return_paths_are_app_pages_only() {
+        for path in [
+            "/",
+            "/account",
+            "/sessions?x=1#top",
+            "/sign-inside",
+            "/x/..%2fsign-in",
+        ] {
+            assert!(is_return_path(path), "{path}");
+        }
+        for path in [
+            "",
+            "account",
             "//evil.example",
-            "javascript:alert(1)",
+            "//evil.example/x?y",
             "/sign-in",
             "/sign-in?redirect_url=/sign-in",
             "/SIGN-IN/",
             "/sign-out",
             "/sign-out?redirect_url=/",
             "/sign-in/factor-one",
-            "http://127.0.0.1:8080/sign-out",
+            "/sign-in#x",
         ] {
-            assert_eq!(after_sign_in(Some(target), ORIGIN), "/", "{target}");
+            assert!(!is_return_path(path), "{path}");
         }
-        assert!(!is_auth_step("/sign-inside"));
     }
 }

@@ -179,3 +179,55 @@ async fn sign_in_shows_errors_by_field_then_the_session() {
     assert_eq!(app.text("#user-email"), "demo@example.com");
     assert!(app.text("#session-id").starts_with("sess_"));
 }
+
+/// The review's 32 return targets after sign-in: dot segments (plain and
+/// percent-encoded), auth steps, and paths the browser reads as another host.
+#[wasm_bindgen_test]
+fn the_return_path_after_sign_in_is_normalised_as_the_browser_reads_it() {
+    let origin = web_sys::window().unwrap().location().origin().unwrap();
+    let home = "/";
+    let cases: [(&str, &str); 32] = [
+        // Auth steps behind dot segments: never a destination.
+        ("/./sign-in", home),
+        ("/x/../sign-in", home),
+        ("/%2e/sign-in", home),
+        ("/%2E/sign-in", home),
+        ("/x/%2e%2e/sign-out", home),
+        ("/x/%2E%2e/sign-out", home),
+        ("/x/.%2e/sign-in", home),
+        ("/a/b/../../sign-in?redirect_url=/x", home),
+        ("/sign-in/.", home),
+        ("./sign-in", home),
+        ("sign-in", home),
+        ("/.%2E/sign-out", home),
+        ("/SIGN-IN/./", home),
+        ("/sign\t-in", home),
+        (&format!("{origin}/x/../sign-in"), home),
+        (&format!("{origin}/%2e%2e/sign-out?x=1"), home),
+        // Another host, however it is written.
+        ("//evil.com", home),
+        ("//evil.com/path", home),
+        (&format!("{origin}//evil.com"), home),
+        (&format!("{origin}//evil.com/x?y"), home),
+        (&format!("{origin}/..//evil.com"), home),
+        ("/./\\evil.com", home),
+        ("/\\evil.com", home),
+        ("\\\\evil.com", home),
+        ("///evil.com", home),
+        ("https://evil.com/", home),
+        ("javascript:alert(1)", home),
+        // Pages of the app: kept, normalised.
+        ("/account", "/account"),
+        ("/sessions?x=1#top", "/sessions?x=1#top"),
+        ("/x/../account", "/account"),
+        ("/%2e%2e/account", "/account"),
+        ("/x/..%2fsign-in", "/x/..%2fsign-in"),
+    ];
+    for (target, expected) in cases {
+        assert_eq!(
+            yew_clerk_app::return_to::after_sign_in(Some(target), &origin),
+            expected,
+            "{target:?}"
+        );
+    }
+}
