@@ -95,6 +95,16 @@ mod tests {
     }
 
     #[test]
+    fn percent_decoding_is_strict_hex() {
+        // `u8::from_str_radix("+9", 16)` is 9: a sign is not a hex digit, so
+        // "%+9" must not become a tab. ('+' is a space in a query.)
+        assert_eq!(redirect_url("redirect_url=%+9").as_deref(), Some("% 9"));
+        assert_eq!(redirect_url("redirect_url=%-9").as_deref(), Some("%-9"));
+        assert_eq!(redirect_url("redirect_url=%G1%2").as_deref(), Some("%G1%2"));
+        assert_eq!(redirect_url("redirect_url=%2f%2F").as_deref(), Some("//"));
+    }
+
+    #[test]
     fn return_paths_are_app_pages_only() {
         for path in [
             "/",
