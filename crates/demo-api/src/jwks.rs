@@ -7,9 +7,12 @@
 //! - concurrent requests share one fetch (the fetch lock);
 //! - an unknown `kid` refetches at most once per cooldown (10 s by default),
 //!   so a flood of made-up `kid`s costs the JWKS endpoint one request;
-//! - after a failed fetch, the next attempt waits a second;
+//! - after a failed fetch, the next one waits a second when there are no
+//!   keys at all, and a cooldown when there are (they keep serving);
 //! - a failed refresh keeps the last good keys (availability over freshness:
-//!   Clerk rotates keys rarely, and only on request).
+//!   Clerk rotates keys rarely, and only on request), and while one request
+//!   refreshes a stale set the others use it: a hanging JWKS endpoint stalls
+//!   no request that already has its key.
 
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -78,11 +81,14 @@ pub(crate) fn should_fetch(
     timing: Timing,
 ) -> Option<Fetch> {
     let since = |at: Option<Instant>| at.map(|at| now.saturating_duration_since(at));
-    let backing_off = log.last_failed
-        && since(log.last_attempt).is_some_and(|elapsed| elapsed < RETRY_AFTER_FAILURE);
+    let backing_off = |wait: Duration| {
+        log.last_failed && since(log.last_attempt).is_some_and(|elapsed| elapsed < wait)
+    };
     match cached {
-        None => (!backing_off).then_some(Fetch::Cold),
-        Some((age, _)) if age >= timing.ttl => (!backing_off).then_some(Fetch::Stale),
+        None => (!backing_off(RETRY_AFTER_FAILURE)).then_some(Fetch::Cold),
+        Some((age, _)) if age >= timing.ttl => {
+            (!backing_off(timing.cooldown)).then_some(Fetch::Stale)
+        }
         Some((_, true)) => None,
         Some((_, false)) => since(log.last_miss_refetch)
             .is_none_or(|elapsed| elapsed >= timing.cooldown)
@@ -102,8 +108,6 @@ struct Inner {
     keys: RwLock<Option<KeySet>>,
     /// Held for the whole fetch: one fetch at a time.
     fetch: tokio::sync::Mutex<FetchLog>,
-    /// How many fetches were started, for the log line and tests.
-    fetches: std::sync::atomic::AtomicU64,
 }
 
 impl Jwks {
@@ -114,7 +118,6 @@ impl Jwks {
             timing,
             keys: RwLock::new(None),
             fetch: tokio::sync::Mutex::new(FetchLog::default()),
-            fetches: std::sync::atomic::AtomicU64::new(0),
         }))
     }
 
@@ -129,14 +132,17 @@ impl Jwks {
     /// The key for `kid`, fetching the set when the rules above say so.
     pub(crate) async fn key(&self, kid: &str) -> Result<Arc<Key>, AuthError> {
         let timing = self.0.timing;
-        if let Some(set) = self.cached() {
-            if set.fetched_at.elapsed() < timing.ttl {
-                if let Some(key) = set.keys.get(kid) {
-                    return Ok(Arc::clone(key));
-                }
-            }
-        }
-        let mut log = self.0.fetch.lock().await;
+        let cached = self.cached();
+        let known = cached.as_ref().and_then(|set| set.keys.get(kid).cloned());
+        let mut log = match (&cached, known) {
+            (Some(set), Some(key)) if set.fetched_at.elapsed() < timing.ttl => return Ok(key),
+            // Stale: one request refreshes, the others go on with the old key.
+            (Some(_), Some(key)) => match self.0.fetch.try_lock() {
+                Ok(log) => log,
+                Err(_) => return Ok(key),
+            },
+            _ => self.0.fetch.lock().await,
+        };
         // Look again: another request may have fetched while we waited.
         let now = Instant::now();
         let cached = self.cached();
@@ -150,10 +156,12 @@ impl Jwks {
             None => cached,
             Some(reason) => {
                 let fetched = self.fetch().await;
-                log.last_attempt = Some(now);
+                // Backoffs count from the end of the fetch (a timeout is long).
+                let done = Instant::now();
+                log.last_attempt = Some(done);
                 log.last_failed = fetched.is_err();
                 if reason == Fetch::UnknownKid {
-                    log.last_miss_refetch = Some(now);
+                    log.last_miss_refetch = Some(done);
                 }
                 match fetched {
                     Ok(keys) => {
@@ -179,9 +187,6 @@ impl Jwks {
 
     /// GETs and parses the set; the error says why, for the log.
     async fn fetch(&self) -> Result<HashMap<String, Arc<Key>>, String> {
-        self.0
-            .fetches
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut response = self
             .0
             .http
@@ -339,9 +344,16 @@ mod tests {
             last_failed: true,
             last_miss_refetch: None,
         };
-        assert_eq!(should_fetch(stale, &failed, t0, TIMING), None);
+        // The old keys keep serving, so the retry waits the cooldown.
+        for secs in [0, 2, 9] {
+            assert_eq!(
+                should_fetch(stale, &failed, at(t0, secs), TIMING),
+                None,
+                "{secs}s"
+            );
+        }
         assert_eq!(
-            should_fetch(stale, &failed, at(t0, 2), TIMING),
+            should_fetch(stale, &failed, at(t0, 10), TIMING),
             Some(Fetch::Stale)
         );
     }

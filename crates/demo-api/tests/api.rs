@@ -3,7 +3,7 @@
 //! server for keys the tests hold, and the API itself driven with `oneshot`.
 //! The binary gets one run of its own at the end.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -218,22 +218,32 @@ struct JwksServer {
     url: String,
     served: Arc<Mutex<(StatusCode, String)>>,
     fetches: Arc<AtomicUsize>,
+    /// When set, requests are counted and then never answered.
+    hang: Arc<AtomicBool>,
 }
 
 impl JwksServer {
     async fn start(jwks: &Value) -> Self {
         let served = Arc::new(Mutex::new((StatusCode::OK, jwks.to_string())));
         let fetches = Arc::new(AtomicUsize::new(0));
-        let (answer, count) = (Arc::clone(&served), Arc::clone(&fetches));
+        let hang = Arc::new(AtomicBool::new(false));
+        let (answer, count, hanging) =
+            (Arc::clone(&served), Arc::clone(&fetches), Arc::clone(&hang));
         let router = Router::new().route(
             "/.well-known/jwks.json",
             get(move || {
                 count.fetch_add(1, Ordering::SeqCst);
+                let hang = hanging.load(Ordering::SeqCst);
                 let (status, body) = answer
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .clone();
-                async move { (status, [(header::CONTENT_TYPE, "application/json")], body) }
+                async move {
+                    if hang {
+                        std::future::pending::<()>().await;
+                    }
+                    (status, [(header::CONTENT_TYPE, "application/json")], body)
+                }
             }),
         );
         let base = serve(router).await;
@@ -241,6 +251,7 @@ impl JwksServer {
             url: format!("{base}/.well-known/jwks.json"),
             served,
             fetches,
+            hang,
         }
     }
 
@@ -250,6 +261,15 @@ impl JwksServer {
 
     fn fetches(&self) -> usize {
         self.fetches.load(Ordering::SeqCst)
+    }
+
+    /// Waits (bounded) until the server has been asked `n` times.
+    async fn wait_for_fetches(&self, n: usize) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while self.fetches() < n {
+            assert!(tokio::time::Instant::now() < deadline, "no fetch #{n}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 }
 
@@ -638,6 +658,42 @@ async fn a_flood_of_unknown_kids_costs_one_refetch() {
     }
     assert_eq!(jwks.fetches(), 2, "64 unknown kids, one refetch");
     assert_me(&me_with(&api, &good).await, "user_test", "sess_test");
+    assert_eq!(jwks.fetches(), 2);
+}
+
+#[tokio::test]
+async fn a_hanging_jwks_stalls_no_request_that_has_its_key() {
+    let jwks = JwksServer::start(&json!({"keys": [test_key().jwk]})).await;
+    // A zero TTL makes every request want a refresh.
+    let mut config = Config::new(TEST_ISSUER)
+        .with_jwks_url(jwks.url.as_str())
+        .with_allowed_origins([APP])
+        .with_jwks_ttl(Duration::ZERO);
+    config.jwks_timeout = Duration::from_secs(2);
+    let api = demo_api::app(config).expect("api");
+    let token = test_key().sign(&claims_at(now()));
+    assert_me(&me_with(&api, &token).await, "user_test", "sess_test");
+    assert_eq!(jwks.fetches(), 1);
+
+    jwks.hang.store(true, Ordering::SeqCst);
+    let refreshing = tokio::spawn({
+        let (api, token) = (api.clone(), token.clone());
+        async move { me_with(&api, &token).await }
+    });
+    jwks.wait_for_fetches(2).await;
+    // While that request waits on the endpoint, others use the key they have.
+    let meanwhile = tokio::time::timeout(Duration::from_secs(1), me_with(&api, &token))
+        .await
+        .expect("not stalled by the refresh");
+    assert_me(&meanwhile, "user_test", "sess_test");
+    // The refresh times out and falls back to the old key.
+    assert_me(
+        &refreshing.await.expect("request task ran"),
+        "user_test",
+        "sess_test",
+    );
+    // After the failure, the next refresh waits for the cooldown.
+    assert_me(&me_with(&api, &token).await, "user_test", "sess_test");
     assert_eq!(jwks.fetches(), 2);
 }
 
