@@ -5,7 +5,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -103,12 +104,26 @@ impl HookState {
     }
 }
 
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/__emulator/sessions", get(sessions_index))
+        .route(
+            "/__emulator/faults",
+            get(faults_index).post(faults_create).delete(faults_destroy),
+        )
+        .route(
+            "/__emulator/requests",
+            get(requests_index).delete(requests_destroy),
+        )
+        .route("/__emulator/reset", post(reset_create))
+        .route("/__emulator/avatar/{file}", get(avatar_show))
+}
+
 /// `GET /__emulator/sessions`: every session ever created.
-pub(crate) async fn sessions(State(state): State<AppState>) -> Json<Value> {
+async fn sessions_index(State(state): State<AppState>) -> Json<Value> {
     let store = state.store();
     let list: Vec<Value> = store
-        .sessions
-        .iter()
+        .sessions_in_creation_order()
         .map(|s| {
             json!({
                 "id": s.id,
@@ -122,15 +137,12 @@ pub(crate) async fn sessions(State(state): State<AppState>) -> Json<Value> {
 }
 
 /// `GET /__emulator/faults`.
-pub(crate) async fn list_faults(State(state): State<AppState>) -> Json<Vec<Fault>> {
+async fn faults_index(State(state): State<AppState>) -> Json<Vec<Fault>> {
     Json(state.hooks().faults.clone())
 }
 
 /// `POST /__emulator/faults`: queue a fault (JSON body).
-pub(crate) async fn add_fault(
-    State(state): State<AppState>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
+async fn faults_create(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let mut fault: Fault = serde_json::from_slice(&body)
         .map_err(|e| ApiError::malformed_body(format!("Expected a fault object: {e}")))?;
     if fault.count == 0 {
@@ -173,24 +185,24 @@ pub(crate) async fn add_fault(
 }
 
 /// `DELETE /__emulator/faults`.
-pub(crate) async fn clear_faults(State(state): State<AppState>) -> StatusCode {
+async fn faults_destroy(State(state): State<AppState>) -> StatusCode {
     state.hooks().faults.clear();
     StatusCode::NO_CONTENT
 }
 
 /// `GET /__emulator/requests`.
-pub(crate) async fn list_requests(State(state): State<AppState>) -> Json<Vec<LogEntry>> {
+async fn requests_index(State(state): State<AppState>) -> Json<Vec<LogEntry>> {
     Json(state.hooks().log.clone())
 }
 
 /// `DELETE /__emulator/requests`.
-pub(crate) async fn clear_requests(State(state): State<AppState>) -> StatusCode {
+async fn requests_destroy(State(state): State<AppState>) -> StatusCode {
     state.hooks().log.clear();
     StatusCode::NO_CONTENT
 }
 
 /// `POST /__emulator/reset`: forget clients, sessions, faults and the log.
-pub(crate) async fn reset(State(state): State<AppState>) -> StatusCode {
+async fn reset_create(State(state): State<AppState>) -> StatusCode {
     state.store().reset();
     let mut hooks = state.hooks();
     hooks.faults.clear();
@@ -200,7 +212,7 @@ pub(crate) async fn reset(State(state): State<AppState>) -> StatusCode {
 
 /// `GET /__emulator/avatar/{user_id}.svg`: the `image_url` of users, a
 /// circle with the initial, so pages render without the Internet.
-pub(crate) async fn avatar(
+async fn avatar_show(
     State(state): State<AppState>,
     file: Result<Path<String>, axum::extract::rejection::PathRejection>,
 ) -> Result<Response, ApiError> {

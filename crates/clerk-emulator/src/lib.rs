@@ -301,6 +301,15 @@ fn check_config(config: &Config) -> Result<Vec<String>, Error> {
         .collect()
 }
 
+/// The whole application: the FAPI and hook routes behind the front layer.
+fn app(state: AppState) -> axum::Router {
+    let routes = fapi::router()
+        .merge(hooks::router())
+        .fallback(fapi::not_found)
+        .with_state(state.clone());
+    middleware::wrap(state, routes)
+}
+
 fn build_state(config: Config, base_url: String, keys: keys::Keys) -> Result<AppState, Error> {
     let allowed_origins = check_config(&config)?;
     Ok(Arc::new(Inner {
@@ -322,7 +331,7 @@ pub fn router(config: Config) -> Result<axum::Router, Error> {
     let base_url = base_url_for(config.addr);
     let keys = keys::Keys::with_signer(keys::Signer::generate()?)?;
     let state = build_state(config, base_url, keys)?;
-    Ok(middleware::app(state))
+    Ok(app(state))
 }
 
 /// A running emulator. Dropping it stops the server too (without waiting);
@@ -407,7 +416,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             eprintln!("clerk-emulator: {e}");
         }
     });
-    let app = middleware::app(state);
+    let app = app(state);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app)

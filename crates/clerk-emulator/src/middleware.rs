@@ -1,10 +1,6 @@
-//! The routes and the layer in front of them: CORS, `_method` override, the
-//! body limit, injected faults, the dev-browser gate, the request log and
-//! the guarantee that every error body is Clerk-shaped.
-//!
-//! The layer wraps the whole inner router (as the fallback service of an
-//! outer one) so that it runs *before* routing: `POST ?_method=DELETE` must
-//! be routed as a DELETE.
+//! The layer in front of every route: CORS, `_method` override, the body
+//! limit, injected faults, the dev-browser gate, the request log and the
+//! guarantee that every error body is Clerk-shaped.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,13 +12,13 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::Router;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use crate::api_error::ApiError;
+use crate::fapi::identity::dev_browser_id;
 use crate::hooks::LogEntry;
-use crate::{fapi, hooks, AppState, BODY_LIMIT};
+use crate::{AppState, BODY_LIMIT};
 
 /// Methods announced in preflight answers.
 const ALLOWED_METHODS: &str = "GET, POST, PUT, PATCH, DELETE";
@@ -30,63 +26,12 @@ const ALLOWED_METHODS: &str = "GET, POST, PUT, PATCH, DELETE";
 const ALLOWED_HEADERS: &str = "content-type, authorization";
 const PREFLIGHT_MAX_AGE: &str = "600";
 
-/// The full application.
-pub(crate) fn app(state: AppState) -> Router {
-    let inner = Router::new()
-        .route("/v1/health", get(fapi::health))
-        // clerk-js in development mode refreshes it with PATCH.
-        .route(
-            "/v1/environment",
-            get(fapi::environment).patch(fapi::environment),
-        )
-        .route("/v1/dev_browser", post(fapi::create_dev_browser))
-        .route(
-            "/v1/client",
-            get(fapi::get_client)
-                .put(fapi::create_client)
-                .post(fapi::create_client)
-                .delete(fapi::delete_client),
-        )
-        .route("/v1/client/sign_ins", post(fapi::sign_in))
-        .route(
-            "/v1/client/sessions",
-            axum::routing::delete(fapi::remove_all_sessions),
-        )
-        .route(
-            "/v1/client/sessions/{id}",
-            get(fapi::session_route::<{ fapi::GET }>),
-        )
-        .route(
-            "/v1/client/sessions/{id}/touch",
-            post(fapi::session_route::<{ fapi::TOUCH }>),
-        )
-        .route(
-            "/v1/client/sessions/{id}/end",
-            post(fapi::session_route::<{ fapi::END }>),
-        )
-        .route(
-            "/v1/client/sessions/{id}/remove",
-            post(fapi::session_route::<{ fapi::REMOVE }>),
-        )
-        .route("/v1/client/sessions/{id}/tokens", post(fapi::create_token))
-        .route("/.well-known/jwks.json", get(fapi::jwks))
-        .route("/__emulator/sessions", get(hooks::sessions))
-        .route(
-            "/__emulator/faults",
-            get(hooks::list_faults)
-                .post(hooks::add_fault)
-                .delete(hooks::clear_faults),
-        )
-        .route(
-            "/__emulator/requests",
-            get(hooks::list_requests).delete(hooks::clear_requests),
-        )
-        .route("/__emulator/reset", post(hooks::reset))
-        .route("/__emulator/avatar/{file}", get(hooks::avatar))
-        .fallback(fapi::not_found)
-        .with_state(state.clone());
+/// Wraps the routes in the front layer. The layer wraps the whole inner
+/// router (as the fallback service of an outer one) so that it runs *before*
+/// routing: `POST ?_method=DELETE` must be routed as a DELETE.
+pub(crate) fn wrap(state: AppState, routes: Router) -> Router {
     Router::new()
-        .fallback_service(inner)
+        .fallback_service(routes)
         .layer(from_fn_with_state(state, front))
 }
 
@@ -336,7 +281,7 @@ async fn front(State(state): State<AppState>, request: Request, next: Next) -> R
             }
             if state.dev_browser
                 && !dev_browser_exempt(&path)
-                && fapi::dev_browser_id(&state, &parts.uri).is_none()
+                && dev_browser_id(&state, &parts.uri).is_none()
             {
                 break 'answer ApiError::dev_browser_unauthenticated().into_response();
             }

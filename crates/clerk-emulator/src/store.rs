@@ -1,7 +1,10 @@
-//! In-memory state: users, clients, sessions and dev browsers.
+//! In-memory state: users, clients, sessions and dev browsers, and every
+//! rule that changes them (what a sign-in needs, which status a session may
+//! move to), so that each FAPI handler is one call here.
 
 use std::collections::HashMap;
 
+use crate::api_error::ApiError;
 use crate::ids::{new_id, now_ms};
 use crate::User;
 
@@ -60,6 +63,24 @@ pub(crate) struct ClientRec {
     pub created_at: i64,
     pub updated_at: i64,
     pub last_active_session_id: Option<String>,
+}
+
+/// The parameters of a password sign-in (absent and empty are `None`).
+#[derive(Debug, Default)]
+pub(crate) struct PasswordAttempt {
+    pub strategy: Option<String>,
+    pub identifier: Option<String>,
+    pub password: Option<String>,
+}
+
+/// What a successful sign-in created.
+#[derive(Debug)]
+pub(crate) struct SignedIn {
+    pub client_id: String,
+    /// The caller had no client: one was created, and must be bound.
+    pub new_client: bool,
+    pub session_id: String,
+    pub user_id: String,
 }
 
 #[derive(Debug, Default)]
@@ -181,7 +202,7 @@ impl Store {
     /// Moves a session to `status`; when it was the client's last active
     /// session, another active one (the most recently active) takes its
     /// place, or none.
-    pub fn set_status(&mut self, session_id: &str, status: SessionStatus) {
+    fn set_status(&mut self, session_id: &str, status: SessionStatus) {
         let now = now_ms();
         let Some(session) = self.session_mut(session_id) else {
             return;
@@ -217,7 +238,7 @@ impl Store {
     }
 
     /// Applies `status` to every non-removed session of a client.
-    pub fn close_all(&mut self, client_id: &str, status: SessionStatus) {
+    fn close_all(&mut self, client_id: &str, status: SessionStatus) {
         let ids: Vec<String> = self
             .client_sessions(client_id)
             .filter(|s| s.status != status)
@@ -228,9 +249,163 @@ impl Store {
         }
     }
 
-    /// Drops a client and every dev-browser binding to it.
-    pub fn drop_client(&mut self, client_id: &str) {
-        self.clients.remove(client_id);
+    /// The client bound to a dev browser, if it still exists.
+    pub fn dev_browser_client(&self, dev_browser_id: &str) -> Option<String> {
+        self.dev_browsers
+            .get(dev_browser_id)
+            .filter(|c| self.clients.contains_key(*c))
+            .cloned()
+    }
+
+    /// Binds a dev browser to a client (replacing an earlier binding).
+    pub fn bind_dev_browser(&mut self, dev_browser_id: &str, client_id: &str) {
+        self.dev_browsers
+            .insert(dev_browser_id.to_owned(), client_id.to_owned());
+    }
+
+    /// `DELETE /v1/client`: ends every session, forgets the client and its
+    /// dev-browser bindings, and returns the client as it was.
+    pub fn destroy_client(&mut self, client_id: &str) -> Option<ClientRec> {
+        self.close_all(client_id, SessionStatus::Ended);
+        let client = self.clients.remove(client_id)?;
         self.dev_browsers.retain(|_, c| c != client_id);
+        Some(client)
+    }
+
+    /// A password sign-in: checks, in Clerk's order, that the client may
+    /// take another session, the strategy, the parameters, the user and the
+    /// password; then creates the client if there is none, and an active
+    /// session that becomes the client's last active one.
+    pub fn sign_in_with_password(
+        &mut self,
+        client_id: Option<&str>,
+        attempt: &PasswordAttempt,
+        multi_session: bool,
+    ) -> Result<SignedIn, ApiError> {
+        if let Some(client_id) = client_id {
+            if !multi_session && self.has_active_session(client_id) {
+                return Err(ApiError::session_exists());
+            }
+        }
+        // clerk-js sends `strategy` only for some flows; a password implies it.
+        if let Some(strategy) = attempt.strategy.as_deref().filter(|s| *s != "password") {
+            return Err(ApiError::strategy_invalid(strategy));
+        }
+        let identifier = attempt
+            .identifier
+            .as_deref()
+            .ok_or_else(|| ApiError::param_missing("identifier"))?;
+        let password = attempt
+            .password
+            .as_deref()
+            .ok_or_else(|| ApiError::param_missing("password"))?;
+        let user = self
+            .user_by_email(identifier)
+            .ok_or_else(ApiError::identifier_not_found)?;
+        if user.password != password {
+            return Err(ApiError::password_incorrect());
+        }
+        let user_id = user.id.clone();
+        // Multi-session: another account may join the client, the same one not.
+        if let Some(client_id) = client_id {
+            if self
+                .client_sessions(client_id)
+                .any(|s| s.user_id == user_id && s.status == SessionStatus::Active)
+            {
+                return Err(ApiError::identifier_already_signed_in());
+            }
+        }
+        let (client_id, new_client) = match client_id {
+            Some(id) => (id.to_owned(), false),
+            None => (self.create_client(), true),
+        };
+        let session_id = self.create_session(&client_id, &user_id);
+        Ok(SignedIn {
+            client_id,
+            new_client,
+            session_id,
+            user_id,
+        })
+    }
+
+    /// Remembers a freshly minted token as the session's `last_active_token`.
+    pub fn record_token(&mut self, session_id: &str, jwt: &str) {
+        if let Some(session) = self.session_mut(session_id) {
+            session.last_active_token = Some(jwt.to_owned());
+        }
+    }
+
+    /// One of the client's visible sessions (removed ones are gone), or 404.
+    pub fn client_session(&self, client_id: &str, session_id: &str) -> Result<(), ApiError> {
+        self.session(session_id)
+            .filter(|s| s.client_id == client_id && s.status != SessionStatus::Removed)
+            .map(|_| ())
+            .ok_or_else(|| ApiError::session_not_found(session_id))
+    }
+
+    /// A session of the client that may get a token: 404 when it is not the
+    /// client's, 401 when it is no longer active.
+    pub fn session_for_token(&self, client_id: &str, session_id: &str) -> Result<(), ApiError> {
+        let session = self
+            .session(session_id)
+            .filter(|s| s.client_id == client_id)
+            .ok_or_else(|| ApiError::session_not_found(session_id))?;
+        if session.status != SessionStatus::Active {
+            return Err(ApiError::authentication_invalid(format!(
+                "Session {session_id} is {}; tokens are only issued for active sessions.",
+                session.status.as_str()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Makes an active session its client's last active one and bumps its
+    /// `last_active_at`; 401 for an ended session.
+    pub fn touch_session(&mut self, session_id: &str) -> Result<(), ApiError> {
+        let now = now_ms();
+        let session = self
+            .session_mut(session_id)
+            .ok_or_else(|| ApiError::session_not_found(session_id))?;
+        if session.status != SessionStatus::Active {
+            return Err(ApiError::authentication_invalid(format!(
+                "Session {session_id} is {}; only an active session can be touched.",
+                session.status.as_str()
+            )));
+        }
+        session.last_active_at = now;
+        session.updated_at = now;
+        let client_id = session.client_id.clone();
+        if let Some(c) = self.clients.get_mut(&client_id) {
+            c.last_active_session_id = Some(session_id.to_owned());
+            c.updated_at = now;
+        }
+        Ok(())
+    }
+
+    /// Ends an active session; an ended one stays as it is.
+    pub fn end_session(&mut self, session_id: &str) -> Result<(), ApiError> {
+        if self
+            .session(session_id)
+            .is_some_and(|s| s.status == SessionStatus::Active)
+        {
+            self.set_status(session_id, SessionStatus::Ended);
+        }
+        Ok(())
+    }
+
+    /// Removes a session: it leaves its client.
+    pub fn remove_session(&mut self, session_id: &str) -> Result<(), ApiError> {
+        self.set_status(session_id, SessionStatus::Removed);
+        Ok(())
+    }
+
+    /// `DELETE /v1/client/sessions`: removes every session of the client.
+    pub fn remove_all_sessions(&mut self, client_id: &str) {
+        self.close_all(client_id, SessionStatus::Removed);
+    }
+
+    /// Every session ever created, in creation order.
+    pub fn sessions_in_creation_order(&self) -> impl Iterator<Item = &SessionRec> {
+        self.sessions.iter()
     }
 }
