@@ -301,10 +301,12 @@ fn check_config(config: &Config) -> Result<Vec<String>, Error> {
         .collect()
 }
 
-/// The whole application: the FAPI and hook routes behind the front layer.
+/// The whole application: the FAPI and hook routes, every error (unknown
+/// route, wrong method) Clerk-shaped, behind the front layer.
 fn app(state: AppState) -> axum::Router {
     let routes = fapi::router()
         .merge(hooks::router())
+        .method_not_allowed_fallback(fapi::method_not_allowed)
         .fallback(fapi::not_found)
         .with_state(state.clone());
     middleware::wrap(state, routes)

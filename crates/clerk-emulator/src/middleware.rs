@@ -1,6 +1,6 @@
 //! The layer in front of every route: CORS, `_method` override, the body
 //! limit, injected faults, the dev-browser gate, the request log and the
-//! guarantee that every error body is Clerk-shaped.
+//! guarantee that every FAPI error body is Clerk-shaped.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -167,8 +167,9 @@ impl axum::body::HttpBody for Abort {
     }
 }
 
-/// Replaces a non-JSON error body (axum's own 405, a rejection...) with
-/// Clerk's error shape, keeping the other headers (`Allow`, `Set-Cookie`).
+/// Replaces a non-JSON FAPI error body (a rejection a handler did not map,
+/// say) with Clerk's error shape, keeping the other headers (`Allow`,
+/// `Set-Cookie`). Only for `/v1`: other paths answer for themselves.
 fn clerk_shaped(response: Response, method: &Method, path: &str) -> Response {
     let status = response.status();
     let is_json = response
@@ -288,7 +289,12 @@ async fn front(State(state): State<AppState>, request: Request, next: Next) -> R
         }
 
         let request = Request::from_parts(parts, Body::from(body));
-        clerk_shaped(next.run(request).await, &method, &path)
+        let response = next.run(request).await;
+        if fapi {
+            clerk_shaped(response, &method, &path)
+        } else {
+            response
+        }
     };
 
     let (mut head, body) = response.into_parts();

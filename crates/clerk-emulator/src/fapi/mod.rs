@@ -54,3 +54,8 @@ fn client_json(
 pub(crate) async fn not_found(method: Method, uri: Uri) -> ApiError {
     ApiError::not_found_route(method.as_str(), uri.path())
 }
+
+/// Known routes, wrong method (axum adds the `Allow` header).
+pub(crate) async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::method_not_allowed(method.as_str(), uri.path())
+}
