@@ -2,7 +2,8 @@
 //! log and reset. They are not part of Clerk's API.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,6 +20,32 @@ const LOG_CAP: usize = 100_000;
 
 /// Longest delay a fault may ask for (ms), so a typo cannot hang a suite.
 const MAX_DELAY_MS: u64 = 120_000;
+
+/// Most requests one fault may hit, and most faults pending at once, so a
+/// stray or hostile fault cannot break the emulator for good.
+const MAX_FAULT_COUNT: u32 = 1000;
+const MAX_PENDING_FAULTS: usize = 100;
+
+/// Hook POSTs must say `application/json`: browsers preflight that, so a
+/// page cannot send one as a "simple" cross-site request.
+struct JsonContentType;
+
+impl<S: Sync> FromRequestParts<S> for JsonContentType {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let mime = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase());
+        match mime.as_deref() {
+            Some("application/json") => Ok(Self),
+            _ => Err(ApiError::unsupported_media_type("application/json")),
+        }
+    }
+}
 
 #[derive(Debug, Default)]
 pub(crate) struct HookState {
@@ -142,13 +169,17 @@ async fn faults_index(State(state): State<AppState>) -> Json<Vec<Fault>> {
 }
 
 /// `POST /__emulator/faults`: queue a fault (JSON body).
-async fn faults_create(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+async fn faults_create(
+    State(state): State<AppState>,
+    _: JsonContentType,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let mut fault: Fault = serde_json::from_slice(&body)
         .map_err(|e| ApiError::malformed_body(format!("Expected a fault object: {e}")))?;
-    if fault.count == 0 {
+    if !(1..=MAX_FAULT_COUNT).contains(&fault.count) {
         return Err(ApiError::param_invalid(
             "count",
-            "count must be at least 1.",
+            format!("count must be between 1 and {MAX_FAULT_COUNT}."),
         ));
     }
     if let Some(status) = fault.status {
@@ -180,7 +211,13 @@ async fn faults_create(State(state): State<AppState>, body: Bytes) -> Result<Res
     if let Some(method) = fault.method.as_mut() {
         method.make_ascii_uppercase();
     }
-    state.hooks().faults.push(fault.clone());
+    let mut hooks = state.hooks();
+    if hooks.faults.len() >= MAX_PENDING_FAULTS {
+        return Err(ApiError::quota_exceeded(format!(
+            "At most {MAX_PENDING_FAULTS} faults may be pending; DELETE /__emulator/faults clears them."
+        )));
+    }
+    hooks.faults.push(fault.clone());
     Ok((StatusCode::CREATED, Json(fault)).into_response())
 }
 
@@ -202,7 +239,7 @@ async fn requests_destroy(State(state): State<AppState>) -> StatusCode {
 }
 
 /// `POST /__emulator/reset`: forget clients, sessions, faults and the log.
-async fn reset_create(State(state): State<AppState>) -> StatusCode {
+async fn reset_create(State(state): State<AppState>, _: JsonContentType) -> StatusCode {
     state.store().reset();
     let mut hooks = state.hooks();
     hooks.faults.clear();

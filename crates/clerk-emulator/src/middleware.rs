@@ -39,6 +39,19 @@ fn is_fapi(path: &str) -> bool {
     path == "/v1" || path.starts_with("/v1/")
 }
 
+fn is_hook(path: &str) -> bool {
+    path == "/__emulator" || path.starts_with("/__emulator/")
+}
+
+/// The request's `Origin` when there is one and it is not `allowed`.
+fn foreign_origin(headers: &HeaderMap, allowed: Option<&HeaderValue>) -> Option<String> {
+    let origin = headers.get(header::ORIGIN)?;
+    if allowed.is_some() {
+        return None;
+    }
+    Some(String::from_utf8_lossy(origin.as_bytes()).into_owned())
+}
+
 /// FAPI paths a development instance serves without a dev-browser token.
 fn dev_browser_exempt(path: &str) -> bool {
     matches!(
@@ -213,6 +226,14 @@ async fn front(State(state): State<AppState>, request: Request, next: Next) -> R
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or("").to_owned();
     let fapi = is_fapi(&path);
+
+    // The hooks need no credentials, so only the allowed origins' pages
+    // (and clients that send no Origin, like curl) may use them.
+    if is_hook(&path) {
+        if let Some(foreign) = foreign_origin(request.headers(), origin.as_ref()) {
+            return ApiError::origin_invalid(&foreign).into_response();
+        }
+    }
 
     if request.method() == Method::OPTIONS
         && request

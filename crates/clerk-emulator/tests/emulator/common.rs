@@ -120,13 +120,17 @@ impl Emu {
             .clone()
     }
 
-    pub async fn add_fault(&self, fault: Value) {
-        let resp = self
-            .req(Method::POST, "/__emulator/faults")
-            .json(&fault)
+    /// POSTs a JSON body.
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.req(Method::POST, path)
+            .json(body)
             .send()
             .await
-            .expect("request sent");
+            .expect("request sent")
+    }
+
+    pub async fn add_fault(&self, fault: Value) {
+        let resp = self.post_json("/__emulator/faults", &fault).await;
         assert_eq!(resp.status(), StatusCode::CREATED, "fault accepted");
     }
 

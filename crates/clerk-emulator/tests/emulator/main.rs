@@ -9,3 +9,4 @@ mod faults;
 mod flows;
 mod props;
 mod schema;
+mod security;
