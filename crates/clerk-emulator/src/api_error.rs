@@ -240,6 +240,18 @@ impl ApiError {
         )
     }
 
+    /// A `Host` that does not name this server (DNS rebinding).
+    pub fn host_invalid(host: &str) -> Self {
+        Self::new(
+            StatusCode::MISDIRECTED_REQUEST,
+            "host_invalid",
+            "Invalid HTTP Host header",
+            format!(
+                "The Host {host:?} does not name this emulator; use localhost or 127.0.0.1 with its port."
+            ),
+        )
+    }
+
     pub fn unsupported_media_type(expected: &str) -> Self {
         Self::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

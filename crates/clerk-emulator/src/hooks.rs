@@ -123,7 +123,8 @@ impl HookState {
         Some(taken)
     }
 
-    pub fn record(&mut self, entry: LogEntry) {
+    pub fn record(&mut self, mut entry: LogEntry) {
+        entry.query = redact_query(&entry.query);
         if self.log.len() >= LOG_CAP {
             self.log.remove(0);
         }
@@ -144,6 +145,41 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/__emulator/reset", post(reset_create))
         .route("/__emulator/avatar/{file}", get(avatar_show))
+}
+
+/// Query parameters whose values are secrets (dev-browser tokens,
+/// passwords, codes), by a part of their name.
+const SECRET_PARAMS: [&str; 7] = [
+    "jwt", "token", "password", "secret", "code", "totp", "ticket",
+];
+/// ... and by their whole name.
+const SECRET_NAMES: [&str; 3] = ["__dev_session", "__session", "__client"];
+
+/// The query with every secret value replaced by `[redacted]`; the rest is
+/// kept as sent.
+fn redact_query(query: &str) -> String {
+    let is_secret = |name: &str| {
+        let name = name.to_ascii_lowercase();
+        SECRET_PARAMS.iter().any(|part| name.contains(part))
+            || SECRET_NAMES.contains(&name.as_str())
+    };
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((raw_name, _)) => {
+                let name: String = form_urlencoded::parse(raw_name.as_bytes())
+                    .map(|(k, _)| k.into_owned())
+                    .collect();
+                if is_secret(&name) {
+                    format!("{raw_name}=[redacted]")
+                } else {
+                    pair.to_owned()
+                }
+            }
+            None => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// `GET /__emulator/sessions`: every session ever created.

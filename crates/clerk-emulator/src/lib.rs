@@ -247,6 +247,8 @@ pub(crate) struct Inner {
     pub multi_session: bool,
     pub dev_browser: bool,
     pub allowed_origins: Vec<String>,
+    /// The bound address: requests must name it (or loopback) as `Host`.
+    pub addr: SocketAddr,
     /// `http://host:port`, also the `iss` of session tokens.
     pub base_url: String,
     pub keys: keys::Keys,
@@ -312,12 +314,14 @@ fn app(state: AppState) -> axum::Router {
     middleware::wrap(state, routes)
 }
 
-fn build_state(config: Config, base_url: String, keys: keys::Keys) -> Result<AppState, Error> {
+fn build_state(config: Config, addr: SocketAddr, keys: keys::Keys) -> Result<AppState, Error> {
+    let base_url = base_url_for(addr);
     let allowed_origins = check_config(&config)?;
     Ok(Arc::new(Inner {
         multi_session: config.multi_session,
         dev_browser: config.dev_browser,
         allowed_origins,
+        addr,
         base_url,
         keys,
         store: Mutex::new(store::Store::new(&config.users)),
@@ -330,9 +334,9 @@ fn build_state(config: Config, base_url: String, keys: keys::Keys) -> Result<App
 /// `http://{config.addr}` as their issuer. Generates an RSA key, which takes
 /// a moment: call it from a blocking context or once per test.
 pub fn router(config: Config) -> Result<axum::Router, Error> {
-    let base_url = base_url_for(config.addr);
+    let addr = config.addr;
     let keys = keys::Keys::with_signer(keys::Signer::generate()?)?;
-    let state = build_state(config, base_url, keys)?;
+    let state = build_state(config, addr, keys)?;
     Ok(app(state))
 }
 
@@ -408,8 +412,8 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             source,
         })?;
     let addr = listener.local_addr()?;
-    let base_url = base_url_for(addr);
-    let state = build_state(config, base_url.clone(), keys::Keys::new()?)?;
+    let state = build_state(config, addr, keys::Keys::new()?)?;
+    let base_url = state.base_url.clone();
     // Generate the RSA key in the background so startup stays fast; the
     // first token or JWKS request waits for it if it is not ready yet.
     let warm = Arc::clone(&state);

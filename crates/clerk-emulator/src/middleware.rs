@@ -3,6 +3,7 @@
 //! guarantee that every FAPI error body is Clerk-shaped.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -37,6 +38,37 @@ pub(crate) fn wrap(state: AppState, routes: Router) -> Router {
 
 fn is_fapi(path: &str) -> bool {
     path == "/v1" || path.starts_with("/v1/")
+}
+
+/// The request's `Host` (or absolute-form authority) when it does not name
+/// this server: `localhost`, a loopback address or the bound address, with
+/// our port. A request with no `Host` at all (no browser sends one) passes.
+fn foreign_host(state: &AppState, request: &Request) -> Option<String> {
+    let header = request
+        .headers()
+        .get(header::HOST)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let authority = request.uri().authority().map(|a| a.as_str().to_owned());
+    [header, authority]
+        .into_iter()
+        .flatten()
+        .find(|host| !names_this_server(state, host))
+}
+
+fn names_this_server(state: &AppState, host: &str) -> bool {
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) if !port.contains(']') => (name, port.parse::<u16>().ok()),
+        _ => (host, Some(80)),
+    };
+    if port != Some(state.addr.port()) {
+        return false;
+    }
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    if name.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    name.parse::<IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback() || ip == state.addr.ip())
 }
 
 fn is_hook(path: &str) -> bool {
@@ -222,6 +254,11 @@ async fn read_body(body: Body, declared: Option<u64>) -> Result<Bytes, ApiError>
 
 /// The layer in front of every route.
 async fn front(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    // DNS rebinding: a page on a name that resolves to 127.0.0.1 reaches us
+    // as same-origin, but its requests still carry that name.
+    if let Some(host) = foreign_host(&state, &request) {
+        return ApiError::host_invalid(&host).into_response();
+    }
     let origin = allowed_origin(&state, request.headers());
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or("").to_owned();

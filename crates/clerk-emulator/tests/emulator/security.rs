@@ -129,3 +129,87 @@ async fn fault_counts_and_the_fault_queue_are_bounded() {
     let pending = ok_json(emu.get("/__emulator/faults").await).await;
     assert_eq!(pending.as_array().map(Vec::len), Some(100));
 }
+
+#[tokio::test]
+async fn a_rebinding_host_is_refused_before_any_handler() {
+    let emu = start().await;
+    let port = emu.running.addr().port();
+    let sign_in = |host: &str| {
+        let body = format!("identifier={}&password={}", DEMO.0, DEMO.1);
+        format!(
+            "POST /v1/client/sign_ins HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let hook = |host: &str| {
+        format!("GET /__emulator/requests HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+    };
+    for host in [
+        "rebind.evil.example".to_owned(),
+        format!("rebind.evil.example:{port}"),
+        format!("localhost.evil.example:{port}"),
+        format!("127.0.0.1.nip.io:{port}"),
+        "127.0.0.1:1".to_owned(),
+        "127.0.0.1".to_owned(),
+        String::new(),
+    ] {
+        for request in [sign_in(&host), hook(&host)] {
+            let (status, body) = raw_request(emu.running.addr(), request.as_bytes()).await;
+            assert_eq!(status, 421, "Host {host:?}: {body}");
+            let body: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+            assert_eq!(
+                clerk_error_code(&body).as_deref(),
+                Ok("host_invalid"),
+                "{host:?}"
+            );
+        }
+    }
+    assert!(
+        emu.hook_sessions().await.is_empty(),
+        "no sign-in went through"
+    );
+    // The names of this server are accepted.
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("LocalHost:{port}"),
+    ] {
+        let (status, body) = raw_request(emu.running.addr(), hook(&host).as_bytes()).await;
+        assert_eq!(status, 200, "Host {host:?}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn the_request_log_redacts_tokens_passwords_and_codes() {
+    let emu = start_with(clerk_emulator::Config::default().with_dev_browser(true)).await;
+    let token = str_at(
+        &ok_json(emu.post_form("/v1/dev_browser", &[]).await).await,
+        "/id",
+    );
+    ok_json(
+        emu.get(&format!(
+            "/v1/client?__clerk_db_jwt={token}&_clerk_js_version=5.0.0"
+        ))
+        .await,
+    )
+    .await;
+    emu.get(&format!(
+        "/v1/environment?__dev_session={token}&password=hunter2&code=424242&totp=123456&x=1"
+    ))
+    .await;
+    let log = emu.requests_log().await;
+    let queries: Vec<String> = log.iter().map(|e| str_at(e, "/query")).collect();
+    let all = queries.join("\n");
+    for secret in [token.as_str(), "hunter2", "424242", "123456"] {
+        assert!(!all.contains(secret), "{secret} in the log: {all}");
+    }
+    assert_eq!(
+        queries[1],
+        "__clerk_db_jwt=[redacted]&_clerk_js_version=5.0.0"
+    );
+    assert_eq!(
+        queries[2],
+        "__dev_session=[redacted]&password=[redacted]&code=[redacted]&totp=[redacted]&x=1"
+    );
+}
