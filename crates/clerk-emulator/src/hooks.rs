@@ -12,11 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::api_error::ApiError;
-use crate::AppState;
-
-/// Oldest entries are dropped past this many, so a long-running emulator
-/// does not grow without bound.
-const LOG_CAP: usize = 100_000;
+use crate::request_log::{LogEntry, RequestLog};
+use crate::{AppState, Limits};
 
 /// Longest delay a fault may ask for (ms), so a typo cannot hang a suite.
 const MAX_DELAY_MS: u64 = 120_000;
@@ -47,10 +44,10 @@ impl<S: Sync> FromRequestParts<S> for JsonContentType {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct HookState {
     pub faults: Vec<Fault>,
-    pub log: Vec<LogEntry>,
+    pub log: RequestLog,
 }
 
 /// A pending fault, as posted and as listed.
@@ -91,25 +88,6 @@ impl Fault {
     }
 }
 
-/// One FAPI request, as `GET /__emulator/requests` lists it.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct LogEntry {
-    /// The effective method (after `_method`).
-    pub method: String,
-    pub path: String,
-    /// The raw query string, "" when there is none.
-    pub query: String,
-    /// 0 when the connection was dropped by a fault.
-    pub status: u16,
-    /// Body bytes received.
-    pub request_bytes: usize,
-    /// Body bytes sent.
-    pub response_bytes: usize,
-    pub preflight: bool,
-    /// `"status"`, `"delay"` or `"drop"` when a fault applied.
-    pub fault: Option<&'static str>,
-}
-
 impl HookState {
     /// Takes one use of the first pending fault matching the request.
     pub fn take_fault(&mut self, method: &str, path: &str) -> Option<Fault> {
@@ -123,12 +101,15 @@ impl HookState {
         Some(taken)
     }
 
-    pub fn record(&mut self, mut entry: LogEntry) {
-        entry.query = redact_query(&entry.query);
-        if self.log.len() >= LOG_CAP {
-            self.log.remove(0);
+    pub fn new(limits: &Limits) -> Self {
+        Self {
+            faults: Vec::new(),
+            log: RequestLog::new(limits),
         }
-        self.log.push(entry);
+    }
+
+    pub fn record(&mut self, entry: LogEntry) {
+        self.log.record(entry);
     }
 }
 
@@ -147,46 +128,12 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/__emulator/avatar/{file}", get(avatar_show))
 }
 
-/// Query parameters whose values are secrets (dev-browser tokens,
-/// passwords, codes), by a part of their name.
-const SECRET_PARAMS: [&str; 7] = [
-    "jwt", "token", "password", "secret", "code", "totp", "ticket",
-];
-/// ... and by their whole name.
-const SECRET_NAMES: [&str; 3] = ["__dev_session", "__session", "__client"];
-
-/// The query with every secret value replaced by `[redacted]`; the rest is
-/// kept as sent.
-fn redact_query(query: &str) -> String {
-    let is_secret = |name: &str| {
-        let name = name.to_ascii_lowercase();
-        SECRET_PARAMS.iter().any(|part| name.contains(part))
-            || SECRET_NAMES.contains(&name.as_str())
-    };
-    query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((raw_name, _)) => {
-                let name: String = form_urlencoded::parse(raw_name.as_bytes())
-                    .map(|(k, _)| k.into_owned())
-                    .collect();
-                if is_secret(&name) {
-                    format!("{raw_name}=[redacted]")
-                } else {
-                    pair.to_owned()
-                }
-            }
-            None => pair.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
 /// `GET /__emulator/sessions`: every session ever created.
 async fn sessions_index(State(state): State<AppState>) -> Json<Value> {
-    let store = state.store();
+    let mut store = state.store();
     let list: Vec<Value> = store
         .sessions_in_creation_order()
+        .into_iter()
         .map(|s| {
             json!({
                 "id": s.id,
@@ -265,7 +212,7 @@ async fn faults_destroy(State(state): State<AppState>) -> StatusCode {
 
 /// `GET /__emulator/requests`.
 async fn requests_index(State(state): State<AppState>) -> Json<Vec<LogEntry>> {
-    Json(state.hooks().log.clone())
+    Json(state.hooks().log.entries())
 }
 
 /// `DELETE /__emulator/requests`.

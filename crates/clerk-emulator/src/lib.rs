@@ -12,8 +12,8 @@
 //!   DELETE), `/v1/client/sign_ins` (password strategy), `/v1/client/sessions`
 //!   (DELETE), `/v1/client/sessions/{id}` and its `touch`, `end`, `remove` and
 //!   `tokens`, `/v1/dev_browser`, plus `/.well-known/jwks.json`.
-//! - Test hooks under `/__emulator/`: the sessions ever created, fault
-//!   injection, the request log and a reset.
+//! - Test hooks under `/__emulator/`: the sessions (closed ones for a
+//!   while), fault injection, the request log and a reset.
 //!
 //! The client is identified either by an HttpOnly `__client` cookie (the
 //! default, like a production instance) or, with [`Config::dev_browser`], by a
@@ -57,6 +57,7 @@ mod ids;
 mod json;
 mod keys;
 mod middleware;
+mod request_log;
 mod store;
 
 pub use error::Error;
@@ -158,6 +159,62 @@ fn validate_users(users: &[User]) -> Result<(), Error> {
     Ok(())
 }
 
+/// Bounds on what the emulator keeps, so that a long-running emulator (or
+/// a flood of anonymous requests) never grows without bound. The defaults
+/// suit any test suite; tests of the bounds themselves set small ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Request log entries kept (oldest dropped first). Default 100 000.
+    pub request_log_entries: usize,
+    /// Bytes the request log may hold (oldest dropped first); each entry
+    /// counts its text fields plus a fixed overhead. Default 16 MiB.
+    pub request_log_bytes: usize,
+    /// Clients kept. Beyond, the least recently used clients without an
+    /// active session go first (then the least recently used ones); their
+    /// cookies and dev browsers then name no client. Default 10 000.
+    pub clients: usize,
+    /// Ended and removed sessions kept for `/__emulator/sessions` (and, for
+    /// ended ones, on their client). Default 10 000.
+    pub closed_sessions: usize,
+    /// How long ended and removed sessions are kept. Default 10 minutes.
+    pub closed_session_retention: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            request_log_entries: 100_000,
+            request_log_bytes: 16 * 1024 * 1024,
+            clients: 10_000,
+            closed_sessions: 10_000,
+            closed_session_retention: Duration::from_secs(600),
+        }
+    }
+}
+
+impl Limits {
+    /// Sets [`Limits::request_log_entries`] and [`Limits::request_log_bytes`].
+    pub fn with_request_log(mut self, entries: usize, bytes: usize) -> Self {
+        self.request_log_entries = entries;
+        self.request_log_bytes = bytes;
+        self
+    }
+
+    /// Sets [`Limits::clients`].
+    pub fn with_clients(mut self, clients: usize) -> Self {
+        self.clients = clients;
+        self
+    }
+
+    /// Sets [`Limits::closed_sessions`] and [`Limits::closed_session_retention`].
+    pub fn with_closed_sessions(mut self, count: usize, retention: Duration) -> Self {
+        self.closed_sessions = count;
+        self.closed_session_retention = retention;
+        self
+    }
+}
+
 /// How to run the emulator. Start from [`Config::default`] and change fields
 /// or use the `with_*` methods.
 #[derive(Debug, Clone)]
@@ -176,6 +233,8 @@ pub struct Config {
     pub dev_browser: bool,
     /// Who can sign in. Default [`default_users`].
     pub users: Vec<User>,
+    /// Bounds on what it keeps. Default [`Limits::default`].
+    pub limits: Limits,
 }
 
 impl Default for Config {
@@ -189,6 +248,7 @@ impl Default for Config {
             multi_session: false,
             dev_browser: false,
             users: default_users(),
+            limits: Limits::default(),
         }
     }
 }
@@ -225,6 +285,12 @@ impl Config {
     /// Sets [`Config::users`].
     pub fn with_users(mut self, users: Vec<User>) -> Self {
         self.users = users;
+        self
+    }
+
+    /// Sets [`Config::limits`].
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 }
@@ -324,8 +390,8 @@ fn build_state(config: Config, addr: SocketAddr, keys: keys::Keys) -> Result<App
         addr,
         base_url,
         keys,
-        store: Mutex::new(store::Store::new(&config.users)),
-        hooks: Mutex::new(hooks::HookState::default()),
+        store: Mutex::new(store::Store::new(&config.users, &config.limits)),
+        hooks: Mutex::new(hooks::HookState::new(&config.limits)),
     }))
 }
 

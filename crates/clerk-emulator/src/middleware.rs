@@ -18,7 +18,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use crate::api_error::ApiError;
 use crate::fapi::identity::dev_browser_id;
-use crate::hooks::LogEntry;
+use crate::request_log::LogEntry;
 use crate::{AppState, BODY_LIMIT};
 
 /// Methods announced in preflight answers.

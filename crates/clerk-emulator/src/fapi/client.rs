@@ -25,7 +25,7 @@ pub(crate) fn router() -> Router<AppState> {
 /// `GET /v1/client`: the current client, or nulls when there is none.
 async fn client_show(State(state): State<AppState>, identity: Identity, _: Params) -> Response {
     let store = state.store();
-    let client = identity.client_id().and_then(|id| store.clients.get(id));
+    let client = identity.client_id().and_then(|id| store.client(id));
     let client = client_json(&state, &store, client, identity.uses_cookie());
     envelope(client.clone(), client, identity.stale_cookie_to_clear())
 }
@@ -38,7 +38,7 @@ async fn client_create(State(state): State<AppState>, identity: Identity, _: Par
     let client = client_json(
         &state,
         &store,
-        store.clients.get(&client_id),
+        store.client(&client_id),
         identity.uses_cookie(),
     );
     envelope(client.clone(), client, cookie)

@@ -124,7 +124,7 @@ fn identify(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<Identity
         err.clear_cookie = expired_cookie(secure);
         return Err(err);
     };
-    let exists = state.store().clients.contains_key(&id);
+    let exists = state.store().use_client(&id);
     Ok(Identity {
         binding,
         client_id: exists.then_some(id),

@@ -52,7 +52,7 @@ fn on_caller_session(
     let client = client_json(
         state,
         &store,
-        store.clients.get(&client_id),
+        store.client(&client_id),
         identity.uses_cookie(),
     );
     Ok(envelope(session, client, None))
@@ -110,7 +110,7 @@ async fn sessions_remove_all(
     let client = client_json(
         &state,
         &store,
-        store.clients.get(&client_id),
+        store.client(&client_id),
         identity.uses_cookie(),
     );
     Ok(envelope(client.clone(), client, None))

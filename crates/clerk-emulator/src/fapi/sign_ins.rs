@@ -54,7 +54,7 @@ async fn sign_ins_create(
     let client = client_json(
         &state,
         &store,
-        store.clients.get(&signed_in.client_id),
+        store.client(&signed_in.client_id),
         identity.uses_cookie(),
     );
     Ok(envelope(sign_in, client, cookie))

@@ -7,6 +7,7 @@ mod dev_browser;
 mod errors;
 mod faults;
 mod flows;
+mod limits;
 mod props;
 mod schema;
 mod security;
