@@ -74,6 +74,21 @@ pub(crate) struct ClientRec {
     dev_browser: Option<String>,
     /// When it was last used, on the store's clock, for eviction.
     last_used: u64,
+    /// The secret half of its `__client` cookie. It changes whenever a
+    /// session of the client starts or ends, so a cookie planted before a
+    /// sign-in (session fixation) or kept after a sign-out names nothing.
+    rotating_token: String,
+}
+
+/// What a `__client` cookie's client id and token name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CookieClient {
+    /// The client, and the cookie is its current one.
+    Current,
+    /// The client, but an older cookie: since rotated away.
+    Superseded,
+    /// No such client (deleted, evicted or reset).
+    Gone,
 }
 
 /// The parameters of a password sign-in (absent and empty are `None`).
@@ -87,9 +102,8 @@ pub(crate) struct PasswordAttempt {
 /// What a successful sign-in created.
 #[derive(Debug)]
 pub(crate) struct SignedIn {
+    /// The caller's client, or a new one (to bind).
     pub client_id: String,
-    /// The caller had no client: one was created, and must be bound.
-    pub new_client: bool,
     pub session_id: String,
     pub user_id: String,
 }
@@ -172,6 +186,30 @@ impl Store {
         }
     }
 
+    /// Like [`Store::use_client`], for a cookie naming the client and one
+    /// of its rotating tokens.
+    pub fn use_client_cookie(&mut self, id: &str, token: &str) -> CookieClient {
+        match self.clients.get(id) {
+            None => CookieClient::Gone,
+            Some(client) if client.rotating_token != token => CookieClient::Superseded,
+            Some(_) => {
+                self.use_client(id);
+                CookieClient::Current
+            }
+        }
+    }
+
+    /// The client's current cookie token.
+    pub fn client_token(&self, id: &str) -> Option<&str> {
+        self.clients.get(id).map(|c| c.rotating_token.as_str())
+    }
+
+    fn rotate_token(&mut self, client_id: &str) {
+        if let Some(client) = self.clients.get_mut(client_id) {
+            client.rotating_token = new_id("rot");
+        }
+    }
+
     pub fn user(&self, id: &str) -> Option<&UserRec> {
         self.users.iter().find(|u| u.id == id)
     }
@@ -198,6 +236,7 @@ impl Store {
                 session_ids: Vec::new(),
                 dev_browser: None,
                 last_used,
+                rotating_token: new_id("rot"),
             },
         );
         id
@@ -290,6 +329,7 @@ impl Store {
             client.last_active_session_id = Some(id.clone());
             client.updated_at = now;
         }
+        self.rotate_token(client_id);
         id
     }
 
@@ -328,6 +368,7 @@ impl Store {
         if newly_closed {
             self.closed.push_back((now, session_id.to_owned()));
         }
+        self.rotate_token(&client_id);
         self.repoint_last_active(&client_id);
     }
 
@@ -439,14 +480,13 @@ impl Store {
                 return Err(ApiError::identifier_already_signed_in());
             }
         }
-        let (client_id, new_client) = match client_id {
-            Some(id) => (id.to_owned(), false),
-            None => (self.create_client(), true),
+        let client_id = match client_id {
+            Some(id) => id.to_owned(),
+            None => self.create_client(),
         };
         let session_id = self.create_session(&client_id, &user_id);
         Ok(SignedIn {
             client_id,
-            new_client,
             session_id,
             user_id,
         })

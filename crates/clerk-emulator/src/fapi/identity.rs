@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Uri};
 use crate::api_error::ApiError;
 use crate::json::COOKIE_MAX_AGE_SECS;
 use crate::keys::Purpose;
-use crate::store::Store;
+use crate::store::{CookieClient, Store};
 use crate::AppState;
 
 const CLIENT_COOKIE: &str = "__client";
@@ -94,6 +94,21 @@ fn expired_cookie(secure: bool) -> Option<HeaderValue> {
     cookie_header("", 0, secure)
 }
 
+/// `__client` for the client's current rotating token: its id and token,
+/// sealed so neither can be forged.
+fn client_cookie(
+    state: &AppState,
+    store: &Store,
+    client_id: &str,
+    secure: bool,
+) -> Option<HeaderValue> {
+    let token = store.client_token(client_id)?;
+    let value = state
+        .keys
+        .seal(Purpose::ClientCookie, &format!("{client_id}:{token}"));
+    cookie_header(&value, COOKIE_MAX_AGE_SECS, secure)
+}
+
 fn identify(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<Identity, ApiError> {
     if state.dev_browser {
         let dvb = dev_browser_id(state, uri).ok_or_else(ApiError::dev_browser_unauthenticated)?;
@@ -113,10 +128,14 @@ fn identify(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<Identity
             stale_cookie: false,
         });
     };
-    let Some(id) = state
+    let Some((id, token)) = state
         .keys
         .open(Purpose::ClientCookie, &raw)
-        .filter(|id| id.starts_with("client_"))
+        .and_then(|value| {
+            let (id, token) = value.split_once(':')?;
+            id.starts_with("client_")
+                .then(|| (id.to_owned(), token.to_owned()))
+        })
     else {
         let mut err = ApiError::authentication_invalid(
             "The __client cookie could not be verified; it has been cleared, sign in again.",
@@ -124,11 +143,14 @@ fn identify(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<Identity
         err.clear_cookie = expired_cookie(secure);
         return Err(err);
     };
-    let exists = state.store().use_client(&id);
+    // A superseded cookie (rotated away by a sign-in or sign-out) names no
+    // client, but is not expired: its answer may arrive after the one that
+    // set the new cookie, and must not clobber it.
+    let found = state.store().use_client_cookie(&id, &token);
     Ok(Identity {
         binding,
-        client_id: exists.then_some(id),
-        stale_cookie: !exists,
+        client_id: (found == CookieClient::Current).then_some(id),
+        stale_cookie: found == CookieClient::Gone,
     })
 }
 
@@ -176,8 +198,9 @@ impl Identity {
         matches!(self.binding, Binding::Cookie { .. })
     }
 
-    /// Makes `client_id` the caller's client: a cookie, or a dev-browser
-    /// binding. Returns the Set-Cookie to send, if any.
+    /// Makes `client_id` the caller's client: a cookie with the client's
+    /// current token, or a dev-browser binding. Returns the Set-Cookie to
+    /// send, if any.
     pub fn bind(
         &self,
         state: &AppState,
@@ -185,15 +208,28 @@ impl Identity {
         client_id: &str,
     ) -> Option<HeaderValue> {
         match &self.binding {
-            Binding::Cookie { secure } => cookie_header(
-                &state.keys.seal(Purpose::ClientCookie, client_id),
-                COOKIE_MAX_AGE_SECS,
-                *secure,
-            ),
+            Binding::Cookie { secure } => client_cookie(state, store, client_id, *secure),
             Binding::DevBrowser(dvb) => {
                 store.bind_dev_browser(dvb, client_id);
                 None
             }
+        }
+    }
+
+    /// The Set-Cookie for the client's new token when it rotated since
+    /// `before` (a sign-out), in cookie mode.
+    pub fn cookie_if_rotated(
+        &self,
+        state: &AppState,
+        store: &Store,
+        client_id: &str,
+        before: Option<&str>,
+    ) -> Option<HeaderValue> {
+        match self.binding {
+            Binding::Cookie { secure } if store.client_token(client_id) != before => {
+                client_cookie(state, store, client_id, secure)
+            }
+            _ => None,
         }
     }
 }

@@ -44,7 +44,9 @@ fn on_caller_session(
     let client_id = identity.require_client()?;
     let mut store = state.store();
     store.client_session(&client_id, &id)?;
+    let before = store.client_token(&client_id).map(str::to_owned);
     change(&mut store, &id)?;
+    let cookie = identity.cookie_if_rotated(state, &store, &client_id, before.as_deref());
     let session = store
         .session(&id)
         .map(|s| render::session(&store, s, &state.base_url))
@@ -55,7 +57,7 @@ fn on_caller_session(
         store.client(&client_id),
         identity.uses_cookie(),
     );
-    Ok(envelope(session, client, None))
+    Ok(envelope(session, client, cookie))
 }
 
 /// `GET /v1/client/sessions/{id}`.
@@ -106,12 +108,14 @@ async fn sessions_remove_all(
 ) -> Result<Response, ApiError> {
     let client_id = identity.require_client()?;
     let mut store = state.store();
+    let before = store.client_token(&client_id).map(str::to_owned);
     store.remove_all_sessions(&client_id);
+    let cookie = identity.cookie_if_rotated(&state, &store, &client_id, before.as_deref());
     let client = client_json(
         &state,
         &store,
         store.client(&client_id),
         identity.uses_cookie(),
     );
-    Ok(envelope(client.clone(), client, None))
+    Ok(envelope(client.clone(), client, cookie))
 }

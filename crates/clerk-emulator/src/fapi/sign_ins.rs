@@ -35,11 +35,8 @@ async fn sign_ins_create(
     let mut store = state.store();
     let signed_in =
         store.sign_in_with_password(identity.client_id(), &attempt, state.multi_session)?;
-    let cookie = if signed_in.new_client {
-        identity.bind(&state, &mut store, &signed_in.client_id)
-    } else {
-        None
-    };
+    // The client's cookie token rotated with the sign-in: send the new one.
+    let cookie = identity.bind(&state, &mut store, &signed_in.client_id);
     mint_token(
         &state,
         signer,

@@ -213,3 +213,92 @@ async fn the_request_log_redacts_tokens_passwords_and_codes() {
         "__dev_session=[redacted]&password=[redacted]&code=[redacted]&totp=[redacted]&x=1"
     );
 }
+
+/// `__client=value` from a response's Set-Cookie.
+fn client_cookie(resp: &reqwest::Response) -> Option<String> {
+    client_set_cookie(resp).and_then(|c| c.split(';').next().map(str::to_owned))
+}
+
+/// A request as a browser holding exactly `cookie`.
+async fn with_cookie(
+    emu: &Emu,
+    method: Method,
+    path: &str,
+    cookie: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .request(method, emu.url(path))
+        .header(ORIGIN, APP_ORIGIN)
+        .header(reqwest::header::COOKIE, cookie)
+        .form(form)
+        .send()
+        .await
+        .expect("sent")
+}
+
+#[tokio::test]
+async fn a_planted_client_cookie_stops_working_at_sign_in_and_sign_out() {
+    let emu = start().await;
+    // The attacker gets a client cookie and plants it in the victim's browser.
+    let created = with_cookie(&emu, Method::PUT, "/v1/client", "", &[]).await;
+    let planted = client_cookie(&created).expect("a client cookie");
+    let client_id = str_at(&ok_json(created).await, "/client/id");
+
+    // The victim signs in: the cookie rotates, the client id stays.
+    let signed = with_cookie(
+        &emu,
+        Method::POST,
+        "/v1/client/sign_ins",
+        &planted,
+        &[("identifier", DEMO.0), ("password", DEMO.1)],
+    )
+    .await;
+    let fresh = client_cookie(&signed).expect("a sign-in sets a new cookie");
+    assert_ne!(fresh, planted);
+    let signed = ok_json(signed).await;
+    assert_eq!(str_at(&signed, "/client/id"), client_id);
+    let sid = str_at(&signed, "/response/created_session_id");
+
+    // The planted value no longer names the client, and its answers do not
+    // expire the cookie (a late answer must not clobber the fresh one).
+    let seen = with_cookie(&emu, Method::GET, "/v1/client", &planted, &[]).await;
+    assert!(client_set_cookie(&seen).is_none());
+    assert_eq!(ok_json(seen).await["client"], serde_json::Value::Null);
+    let tokens = format!("/v1/client/sessions/{sid}/tokens");
+    expect_error(
+        with_cookie(&emu, Method::POST, &tokens, &planted, &[]).await,
+        StatusCode::UNAUTHORIZED,
+        "signed_out",
+    )
+    .await;
+    ok_json(with_cookie(&emu, Method::POST, &tokens, &fresh, &[]).await).await;
+
+    // Each sign-out rotates it again: all sessions, or one.
+    let out = with_cookie(&emu, Method::DELETE, "/v1/client/sessions", &fresh, &[]).await;
+    let after = client_cookie(&out).expect("a sign-out sets a new cookie");
+    assert_ne!(after, fresh);
+    ok_json(out).await;
+    let stale = ok_json(with_cookie(&emu, Method::GET, "/v1/client", &fresh, &[]).await).await;
+    assert_eq!(stale["client"], serde_json::Value::Null);
+    let again = with_cookie(
+        &emu,
+        Method::POST,
+        "/v1/client/sign_ins",
+        &after,
+        &[("identifier", DEMO.0), ("password", DEMO.1)],
+    )
+    .await;
+    let mut cookie = client_cookie(&again).expect("rotated");
+    let sid = str_at(&ok_json(again).await, "/response/created_session_id");
+    for action in ["end", "remove"] {
+        let path = format!("/v1/client/sessions/{sid}/{action}");
+        let out = with_cookie(&emu, Method::POST, &path, &cookie, &[]).await;
+        let rotated = client_cookie(&out).expect("a session sign-out sets a new cookie");
+        assert_ne!(rotated, cookie, "{action}");
+        assert_eq!(str_at(&ok_json(out).await, "/client/id"), client_id);
+        let seen = ok_json(with_cookie(&emu, Method::GET, "/v1/client", &cookie, &[]).await).await;
+        assert_eq!(seen["client"], serde_json::Value::Null, "{action}");
+        cookie = rotated;
+    }
+}
