@@ -71,6 +71,23 @@ fn names_this_server(state: &AppState, host: &str) -> bool {
         .is_ok_and(|ip| ip.is_loopback() || ip == state.addr.ip())
 }
 
+/// Methods that change nothing.
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Whether `origin` is the emulator itself, as named by the request's
+/// (already checked) Host: its own pages post from there.
+fn is_own_origin(state: &AppState, headers: &HeaderMap, origin: &str) -> bool {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    match host {
+        Some(host) => ["http://", "https://"]
+            .iter()
+            .any(|scheme| origin.strip_prefix(scheme) == Some(host)),
+        None => origin == state.base_url,
+    }
+}
+
 fn is_hook(path: &str) -> bool {
     path == "/__emulator" || path.starts_with("/__emulator/")
 }
@@ -293,6 +310,12 @@ async fn front(State(state): State<AppState>, request: Request, next: Next) -> R
         return response;
     }
 
+    // A page from another origin must not change state: on 127.0.0.1 every
+    // port is the same site, so the cookie travels with its requests.
+    let cross_site = (fapi && !is_safe(request.method()))
+        .then(|| foreign_origin(request.headers(), origin.as_ref()))
+        .flatten()
+        .filter(|o| !is_own_origin(&state, request.headers(), o));
     let method = effective_method(request.method(), request.uri().query());
     let (mut parts, body) = request.into_parts();
     parts.method = method.clone();
@@ -305,6 +328,10 @@ async fn front(State(state): State<AppState>, request: Request, next: Next) -> R
     let mut fault_kind = None;
     let request_bytes;
     let response = 'answer: {
+        if let Some(foreign) = cross_site {
+            request_bytes = 0;
+            break 'answer ApiError::origin_invalid(&foreign).into_response();
+        }
         let body = match read_body(body, declared).await {
             Ok(bytes) => bytes,
             Err(err) => {

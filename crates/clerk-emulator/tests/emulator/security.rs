@@ -302,3 +302,64 @@ async fn a_planted_client_cookie_stops_working_at_sign_in_and_sign_out() {
         cookie = rotated;
     }
 }
+
+#[tokio::test]
+async fn state_changes_from_a_foreign_page_are_refused() {
+    let emu = start().await;
+    let sid = str_at(&emu.sign_in(DEMO).await, "/response/created_session_id");
+    // A page on another port of 127.0.0.1 is same-site, so SameSite=Lax
+    // lets the cookie travel with its requests.
+    let changes = [
+        (
+            Method::POST,
+            "/v1/client/sessions?_method=DELETE".to_owned(),
+        ),
+        (Method::DELETE, "/v1/client/sessions".to_owned()),
+        (Method::POST, format!("/v1/client/sessions/{sid}/remove")),
+        (Method::POST, format!("/v1/client/sessions/{sid}/end")),
+        (Method::POST, "/v1/client?_method=DELETE".to_owned()),
+        (Method::PUT, "/v1/client".to_owned()),
+        (Method::POST, "/v1/client/sign_ins".to_owned()),
+    ];
+    for origin in ["http://127.0.0.1:9999", "null", EVIL] {
+        for (method, path) in &changes {
+            let resp = emu
+                .http
+                .request(method.clone(), emu.url(path))
+                .header(ORIGIN, origin)
+                .form(&[("identifier", ADA.0), ("password", ADA.1)])
+                .send()
+                .await
+                .expect("sent");
+            expect_error(resp, StatusCode::FORBIDDEN, "origin_invalid").await;
+        }
+    }
+    assert_eq!(emu.hook_status(&sid).await.as_deref(), Some("active"));
+    assert_eq!(
+        emu.hook_sessions().await.len(),
+        1,
+        "no sign-in went through"
+    );
+    // Reads change nothing (and without CORS headers the page cannot read).
+    let read = emu
+        .http
+        .get(emu.url("/v1/client"))
+        .header(ORIGIN, EVIL)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        ok_json(read).await["client"]["last_active_session_id"],
+        sid.as_str()
+    );
+    // The emulator's own origin (its hosted pages) and no Origin at all
+    // (curl, a server) may change state.
+    let touch = format!("/v1/client/sessions/{sid}/touch");
+    for origin in [Some(emu.base.as_str()), None] {
+        let mut request = emu.http.post(emu.url(&touch));
+        if let Some(origin) = origin {
+            request = request.header(ORIGIN, origin);
+        }
+        ok_json(request.send().await.expect("sent")).await;
+    }
+}
