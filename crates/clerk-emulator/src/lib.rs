@@ -221,7 +221,12 @@ impl Limits {
 #[non_exhaustive]
 pub struct Config {
     /// Where to listen; port 0 picks a free port. Default `127.0.0.1:8787`.
+    /// A non-loopback address needs [`Config::public`].
     pub addr: SocketAddr,
+    /// Allow a non-loopback [`Config::addr`] (such as `0.0.0.0`). Anyone who
+    /// can reach the address can then drive the test hooks (reset, faults,
+    /// the request log) and sign in as the seeded users. Default off.
+    pub public: bool,
     /// Origins (`scheme://host[:port]`) that get CORS headers with
     /// credentials. Default `http://127.0.0.1:8080` and `http://localhost:8080`.
     pub allowed_origins: Vec<String>,
@@ -241,6 +246,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8787),
+            public: false,
             allowed_origins: vec![
                 "http://127.0.0.1:8080".to_owned(),
                 "http://localhost:8080".to_owned(),
@@ -257,6 +263,12 @@ impl Config {
     /// Sets [`Config::addr`].
     pub fn with_addr(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
+        self
+    }
+
+    /// Sets [`Config::public`].
+    pub fn with_public(mut self, on: bool) -> Self {
+        self.public = on;
         self
     }
 
@@ -315,6 +327,8 @@ pub(crate) struct Inner {
     pub allowed_origins: Vec<String>,
     /// The bound address: requests must name it (or loopback) as `Host`.
     pub addr: SocketAddr,
+    /// Listening beyond loopback: any IP address may be the `Host`.
+    pub public: bool,
     /// `http://host:port`, also the `iss` of session tokens.
     pub base_url: String,
     pub keys: keys::Keys,
@@ -388,6 +402,7 @@ fn build_state(config: Config, addr: SocketAddr, keys: keys::Keys) -> Result<App
         dev_browser: config.dev_browser,
         allowed_origins,
         addr,
+        public: config.public,
         base_url,
         keys,
         store: Mutex::new(store::Store::new(&config.users, &config.limits)),
@@ -471,6 +486,9 @@ impl Drop for Running {
 pub async fn start(config: Config) -> Result<Running, Error> {
     check_config(&config)?;
     let requested = config.addr;
+    if !config.public && !requested.ip().to_canonical().is_loopback() {
+        return Err(Error::NotLoopback(requested));
+    }
     let listener = tokio::net::TcpListener::bind(requested)
         .await
         .map_err(|source| Error::Bind {

@@ -41,8 +41,9 @@ fn is_fapi(path: &str) -> bool {
 }
 
 /// The request's `Host` (or absolute-form authority) when it does not name
-/// this server: `localhost`, a loopback address or the bound address, with
-/// our port. A request with no `Host` at all (no browser sends one) passes.
+/// this server: `localhost`, a loopback address or the bound address (any
+/// IP address with `--public`), with our port. A request with no `Host` at
+/// all (no browser sends one) passes.
 fn foreign_host(state: &AppState, request: &Request) -> Option<String> {
     let header = request
         .headers()
@@ -67,8 +68,9 @@ fn names_this_server(state: &AppState, host: &str) -> bool {
     if name.eq_ignore_ascii_case("localhost") {
         return true;
     }
+    // An IP address cannot be rebound; with --public, peers use ours.
     name.parse::<IpAddr>()
-        .is_ok_and(|ip| ip.is_loopback() || ip == state.addr.ip())
+        .is_ok_and(|ip| state.public || ip.is_loopback() || ip == state.addr.ip())
 }
 
 /// Methods that change nothing.
