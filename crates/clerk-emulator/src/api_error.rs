@@ -261,6 +261,19 @@ impl ApiError {
         )
     }
 
+    /// The body did not arrive in time (slowloris).
+    pub fn request_timeout(limit: std::time::Duration) -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "Request timeout",
+            format!(
+                "The request body did not arrive within {} ms.",
+                limit.as_millis()
+            ),
+        )
+    }
+
     /// A bounded resource is full.
     pub fn quota_exceeded(detail: impl Into<String>) -> Self {
         Self::new(

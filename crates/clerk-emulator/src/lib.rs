@@ -58,6 +58,7 @@ mod json;
 mod keys;
 mod middleware;
 mod request_log;
+mod server;
 mod store;
 
 pub use error::Error;
@@ -179,6 +180,12 @@ pub struct Limits {
     pub closed_sessions: usize,
     /// How long ended and removed sessions are kept. Default 10 minutes.
     pub closed_session_retention: Duration,
+    /// How long a connection may take to send a request's head, and may
+    /// stay idle between requests, before it is closed. Default 10 s.
+    pub header_read_timeout: Duration,
+    /// How long a request's body may take to arrive; a slower one gets 408
+    /// `request_timeout` and the connection is closed. Default 30 s.
+    pub body_read_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -189,6 +196,8 @@ impl Default for Limits {
             clients: 10_000,
             closed_sessions: 10_000,
             closed_session_retention: Duration::from_secs(600),
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -204,6 +213,13 @@ impl Limits {
     /// Sets [`Limits::clients`].
     pub fn with_clients(mut self, clients: usize) -> Self {
         self.clients = clients;
+        self
+    }
+
+    /// Sets [`Limits::header_read_timeout`] and [`Limits::body_read_timeout`].
+    pub fn with_read_timeouts(mut self, header: Duration, body: Duration) -> Self {
+        self.header_read_timeout = header;
+        self.body_read_timeout = body;
         self
     }
 
@@ -329,6 +345,8 @@ pub(crate) struct Inner {
     pub addr: SocketAddr,
     /// Listening beyond loopback: any IP address may be the `Host`.
     pub public: bool,
+    /// How long a request body may take to arrive.
+    pub body_read_timeout: Duration,
     /// `http://host:port`, also the `iss` of session tokens.
     pub base_url: String,
     pub keys: keys::Keys,
@@ -403,6 +421,7 @@ fn build_state(config: Config, addr: SocketAddr, keys: keys::Keys) -> Result<App
         allowed_origins,
         addr,
         public: config.public,
+        body_read_timeout: config.limits.body_read_timeout,
         base_url,
         keys,
         store: Mutex::new(store::Store::new(&config.users, &config.limits)),
@@ -486,6 +505,7 @@ impl Drop for Running {
 pub async fn start(config: Config) -> Result<Running, Error> {
     check_config(&config)?;
     let requested = config.addr;
+    let header_read_timeout = config.limits.header_read_timeout;
     if !config.public && !requested.ip().to_canonical().is_loopback() {
         return Err(Error::NotLoopback(requested));
     }
@@ -508,17 +528,8 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     });
     let app = app(state);
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                // A dropped sender (Running dropped) also means stop.
-                let _ = stopped.await;
-            })
-            .await;
-        if let Err(e) = served {
-            eprintln!("clerk-emulator: server error: {e}");
-        }
-    });
+    // A dropped sender (Running dropped) also means stop.
+    let task = tokio::spawn(server::serve(listener, app, header_read_timeout, stopped));
     Ok(Running {
         addr,
         base_url,

@@ -334,11 +334,22 @@ async fn front(State(state): State<AppState>, request: Request, next: Next) -> R
             request_bytes = 0;
             break 'answer ApiError::origin_invalid(&foreign).into_response();
         }
-        let body = match read_body(body, declared).await {
-            Ok(bytes) => bytes,
-            Err(err) => {
+        let read = tokio::time::timeout(state.body_read_timeout, read_body(body, declared));
+        let body = match read.await {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(err)) => {
                 request_bytes = declared.map_or(0, |d| usize::try_from(d).unwrap_or(usize::MAX));
                 break 'answer err.into_response();
+            }
+            Err(_) => {
+                request_bytes = 0;
+                let mut response =
+                    ApiError::request_timeout(state.body_read_timeout).into_response();
+                // The rest of the body may still come: do not wait for it.
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                break 'answer response;
             }
         };
         request_bytes = body.len();

@@ -5,6 +5,8 @@
 
 use reqwest::header::{CONTENT_TYPE, ORIGIN};
 use reqwest::{Method, StatusCode};
+use std::time::Duration;
+
 use serde_json::json;
 
 use crate::common::*;
@@ -362,4 +364,52 @@ async fn state_changes_from_a_foreign_page_are_refused() {
         }
         ok_json(request.send().await.expect("sent")).await;
     }
+}
+
+/// Reads until the server closes the connection; fails if it has not
+/// within `bound`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, bound: Duration) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut answer = Vec::new();
+    match tokio::time::timeout(bound, stream.read_to_end(&mut answer)).await {
+        Ok(_) => String::from_utf8_lossy(&answer).into_owned(),
+        Err(_) => panic!("the connection is still open after {bound:?}"),
+    }
+}
+
+#[tokio::test]
+async fn slow_clients_are_cut_off() {
+    use tokio::io::AsyncWriteExt;
+    let limits = clerk_emulator::Limits::default()
+        .with_read_timeouts(Duration::from_millis(300), Duration::from_millis(300));
+    let emu = start_with(clerk_emulator::Config::default().with_limits(limits)).await;
+    let addr = emu.running.addr();
+    let bound = Duration::from_secs(5);
+    let connect = || tokio::net::TcpStream::connect(addr);
+
+    // A head that never ends (slowloris), and a connection that never
+    // sends anything: closed.
+    let mut slow_head = connect().await.expect("connect");
+    let head = format!("GET /v1/health HTTP/1.1\r\nHost: {addr}\r\nX-Slow: a");
+    slow_head.write_all(head.as_bytes()).await.expect("write");
+    let mut idle = connect().await.expect("connect");
+    closed_within(&mut slow_head, bound).await;
+    closed_within(&mut idle, bound).await;
+
+    // A body that never arrives: 408 in Clerk's shape, then closed.
+    let mut slow_body = connect().await.expect("connect");
+    let request = format!(
+        "POST /v1/client/sign_ins HTTP/1.1\r\nHost: {addr}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nidentifier="
+    );
+    slow_body
+        .write_all(request.as_bytes())
+        .await
+        .expect("write");
+    let answer = closed_within(&mut slow_body, bound).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"request_timeout\""), "{answer}");
+
+    // Prompt clients are served as before.
+    ok_json(emu.get("/v1/health").await).await;
 }
