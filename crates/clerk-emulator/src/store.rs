@@ -492,9 +492,13 @@ impl Store {
         })
     }
 
-    /// Remembers a freshly minted token as the session's `last_active_token`.
+    /// Remembers a freshly minted token as the session's
+    /// `last_active_token`, if the session is still active.
     pub fn record_token(&mut self, session_id: &str, jwt: &str) {
-        if let Some(session) = self.session_mut(session_id) {
+        if let Some(session) = self
+            .session_mut(session_id)
+            .filter(|s| s.status == SessionStatus::Active)
+        {
             session.last_active_token = Some(jwt.to_owned());
         }
     }
@@ -508,8 +512,8 @@ impl Store {
     }
 
     /// A session of the client that may get a token: 404 when it is not the
-    /// client's, 401 when it is no longer active.
-    pub fn session_for_token(&self, client_id: &str, session_id: &str) -> Result<(), ApiError> {
+    /// client's, 401 when it is no longer active. Returns its user's id.
+    pub fn session_for_token(&self, client_id: &str, session_id: &str) -> Result<String, ApiError> {
         let session = self
             .session(session_id)
             .filter(|s| s.client_id == client_id)
@@ -520,7 +524,7 @@ impl Store {
                 session.status.as_str()
             )));
         }
-        Ok(())
+        Ok(session.user_id.clone())
     }
 
     /// Makes an active session its client's last active one and bumps its

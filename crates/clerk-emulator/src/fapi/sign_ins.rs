@@ -7,7 +7,7 @@ use axum::Router;
 
 use super::identity::Identity;
 use super::params::Params;
-use super::tokens::{mint_token, signer, Azp};
+use super::tokens::{mint_token, signer, Azp, TokenSubject};
 use super::{client_json, envelope};
 use crate::api_error::ApiError;
 use crate::json as render;
@@ -32,18 +32,21 @@ async fn sign_ins_create(
         identifier: params.string("identifier")?,
         password: params.string("password")?,
     };
-    let mut store = state.store();
-    let signed_in =
-        store.sign_in_with_password(identity.client_id(), &attempt, state.multi_session)?;
-    // The client's cookie token rotated with the sign-in: send the new one.
-    let cookie = identity.bind(&state, &mut store, &signed_in.client_id);
-    mint_token(
-        &state,
-        signer,
-        &mut store,
-        &signed_in.session_id,
-        azp.as_deref(),
-    )?;
+    let (signed_in, cookie) = {
+        let mut store = state.store();
+        let signed_in =
+            store.sign_in_with_password(identity.client_id(), &attempt, state.multi_session)?;
+        // The client's cookie token rotated with the sign-in: send the new one.
+        let cookie = identity.bind(&state, &mut store, &signed_in.client_id);
+        (signed_in, cookie)
+    };
+    let subject = TokenSubject {
+        session_id: &signed_in.session_id,
+        user_id: &signed_in.user_id,
+        azp: azp.as_deref(),
+    };
+    mint_token(&state, signer, &subject)?;
+    let store = state.store();
     let sign_in = store
         .user(&signed_in.user_id)
         .map(|user| render::sign_in_complete(user, &signed_in.session_id, &state.base_url))

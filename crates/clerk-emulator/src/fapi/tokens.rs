@@ -16,7 +16,6 @@ use super::sessions::session_path;
 use crate::api_error::ApiError;
 use crate::ids::{new_id, now_secs};
 use crate::keys::Signer;
-use crate::store::Store;
 use crate::AppState;
 
 /// Session tokens live 60 s, and `nbf` allows 10 s of clock skew, as Clerk's.
@@ -59,35 +58,48 @@ pub(crate) async fn signer(state: &AppState) -> Result<&Signer, ApiError> {
         .map_err(|e| ApiError::internal(e.to_string()))
 }
 
-/// Signs a session token for a session and remembers it as the session's
-/// `last_active_token`.
+/// Whom a token is for: an active session and its user.
+pub(crate) struct TokenSubject<'a> {
+    pub session_id: &'a str,
+    pub user_id: &'a str,
+    /// The request's `Origin`.
+    pub azp: Option<&'a str>,
+}
+
+/// Signs a session token (with the store unlocked) and remembers it as the
+/// session's `last_active_token`.
 pub(crate) fn mint_token(
     state: &AppState,
     signer: &Signer,
-    store: &mut Store,
-    session_id: &str,
-    azp: Option<&str>,
+    subject: &TokenSubject<'_>,
 ) -> Result<String, ApiError> {
-    let session = store
-        .session(session_id)
-        .ok_or_else(|| ApiError::session_not_found(session_id))?;
+    mint_token_with(state, subject, |claims| signer.sign_jwt(claims))
+}
+
+fn mint_token_with(
+    state: &AppState,
+    subject: &TokenSubject<'_>,
+    sign: impl FnOnce(&Value) -> Result<String, String>,
+) -> Result<String, ApiError> {
     let iat = now_secs();
     let mut claims = json!({
         "iss": state.base_url,
-        "sub": session.user_id,
-        "sid": session.id,
+        "sub": subject.user_id,
+        "sid": subject.session_id,
         "iat": iat,
         "nbf": iat - TOKEN_NBF_LEEWAY_SECS,
         "exp": iat + TOKEN_TTL_SECS,
         "jti": new_id("jti"),
     });
-    if let (Some(azp), Some(map)) = (azp, claims.as_object_mut()) {
+    if let (Some(azp), Some(map)) = (subject.azp, claims.as_object_mut()) {
         map.insert("azp".into(), Value::String(azp.to_owned()));
     }
-    let jwt = signer
-        .sign_jwt(&claims)
+    // Signing (milliseconds of RSA) happens with the store unlocked, so
+    // other requests are not held up; the session may have ended since,
+    // and then the token is not recorded.
+    let jwt = sign(&claims)
         .map_err(|e| ApiError::internal(format!("Signing the session token failed: {e}")))?;
-    store.record_token(session_id, &jwt);
+    state.store().record_token(subject.session_id, &jwt);
     Ok(jwt)
 }
 
@@ -102,13 +114,58 @@ async fn tokens_create(
     let id = session_path(path)?;
     let client_id = identity.require_client()?;
     let signer = signer(&state).await?;
-    let mut store = state.store();
-    store.session_for_token(&client_id, &id)?;
-    let jwt = mint_token(&state, signer, &mut store, &id, azp.as_deref())?;
+    let user_id = state.store().session_for_token(&client_id, &id)?;
+    let subject = TokenSubject {
+        session_id: &id,
+        user_id: &user_id,
+        azp: azp.as_deref(),
+    };
+    let jwt = mint_token(&state, signer, &subject)?;
     Ok(Json(json!({"object": "token", "jwt": jwt})).into_response())
 }
 
 /// `GET /.well-known/jwks.json`.
 async fn jwks_show(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     Ok(Json(signer(&state).await?.jwks().clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::PasswordAttempt;
+    use crate::{build_state, keys, Config};
+
+    /// RSA signing takes milliseconds; every other request waits for the
+    /// store meanwhile, so it must happen with the store unlocked.
+    #[test]
+    fn tokens_are_signed_with_the_store_unlocked() {
+        let config = Config::default();
+        let addr = config.addr;
+        let keys = keys::Keys::new().expect("keys");
+        let state = build_state(config, addr, keys).expect("state");
+        let attempt = PasswordAttempt {
+            strategy: None,
+            identifier: Some("demo@example.com".into()),
+            password: Some("demo-password-1".into()),
+        };
+        let signed_in = state
+            .store()
+            .sign_in_with_password(None, &attempt, false)
+            .expect("signed in");
+        let subject = TokenSubject {
+            session_id: &signed_in.session_id,
+            user_id: &signed_in.user_id,
+            azp: None,
+        };
+        let jwt = mint_token_with(&state, &subject, |claims| {
+            assert!(state.store.try_lock().is_ok(), "the store is locked");
+            assert_eq!(claims["sid"], signed_in.session_id.as_str());
+            Ok("signed".into())
+        })
+        .expect("minted");
+        assert_eq!(jwt, "signed");
+        let store = state.store();
+        let session = store.session(&signed_in.session_id).expect("session");
+        assert_eq!(session.last_active_token.as_deref(), Some("signed"));
+    }
 }
