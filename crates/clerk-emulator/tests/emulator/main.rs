@@ -8,6 +8,7 @@ mod errors;
 mod faults;
 mod flows;
 mod limits;
+mod load;
 mod props;
 mod schema;
 mod security;
