@@ -1,6 +1,8 @@
-//! The layer in front of every route: CORS, `_method` override, the body
-//! limit, injected faults, the dev-browser gate, the request log and the
-//! guarantee that every FAPI error body is Clerk-shaped.
+//! The layer in front of every route: the `Host` and `Origin` gates (DNS
+//! rebinding, cross-site hooks and state changes), CORS, `_method`
+//! override, the body limit and read timeout, injected faults, the
+//! dev-browser gate, the request log and the guarantee that every FAPI
+//! error body is Clerk-shaped.
 
 use std::future::Future;
 use std::net::IpAddr;
