@@ -96,8 +96,9 @@ impl RequestLog {
     }
 }
 
-/// `text` cut to [`FIELD_MAX`] bytes (on a character boundary) plus `…`.
-fn truncate(mut text: String) -> String {
+/// `text` cut to [`FIELD_MAX`] bytes (on a character boundary) plus `…`,
+/// in a new allocation: `String::truncate` would keep the long one.
+fn truncate(text: String) -> String {
     if text.len() <= FIELD_MAX {
         return text;
     }
@@ -105,9 +106,10 @@ fn truncate(mut text: String) -> String {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    text.truncate(end);
-    text.push('…');
-    text
+    let mut cut = String::with_capacity(end + '…'.len_utf8());
+    cut.push_str(&text[..end]);
+    cut.push('…');
+    cut
 }
 
 /// The query with every secret value replaced by `[redacted]`; the rest is
@@ -147,6 +149,16 @@ mod tests {
         assert!(cut.len() <= FIELD_MAX + '…'.len_utf8());
         assert!(cut.ends_with('…'));
         assert_eq!(truncate("short".into()), "short");
+    }
+
+    #[test]
+    fn a_cut_field_does_not_keep_its_long_allocation() {
+        let cut = truncate("x".repeat(60_000));
+        assert!(
+            cut.capacity() < 2 * FIELD_MAX,
+            "{} bytes kept",
+            cut.capacity()
+        );
     }
 
     #[test]
