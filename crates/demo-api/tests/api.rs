@@ -24,6 +24,8 @@ use tower::ServiceExt as _;
 
 /// The app's origin: allowed by default in the emulator, and by the API here.
 const APP: &str = "http://127.0.0.1:8080";
+/// An origin the emulator allows and the API does not.
+const ELSEWHERE: &str = "https://evil.example";
 const DEMO: (&str, &str) = ("demo@example.com", "demo-password-1");
 /// Upper bound for anything the tests wait on.
 const WAIT: Duration = Duration::from_secs(30);
@@ -100,8 +102,13 @@ async fn sign_in(base: &str, origin: Option<&str>) -> Signed {
     }
 }
 
+/// An emulator that also lets a page on [`ELSEWHERE`] sign in (the emulator
+/// refuses state-changing requests from origins it does not allow), so a
+/// token can carry an `azp` the API does not allow.
 async fn start_emulator() -> clerk_emulator::Running {
-    let config = clerk_emulator::Config::default().with_addr(([127, 0, 0, 1], 0).into());
+    let config = clerk_emulator::Config::default()
+        .with_addr(([127, 0, 0, 1], 0).into())
+        .with_allowed_origins([APP, ELSEWHERE]);
     clerk_emulator::start(config)
         .await
         .expect("emulator starts")
@@ -116,6 +123,20 @@ async fn start_twin(issuer_of: &clerk_emulator::Running) -> String {
         .await
         .expect("key generation ran")
         .expect("twin router");
+    // It stands in for the same instance at another address, so it must see
+    // the instance's Host: the emulator answers no other (DNS rebinding).
+    let host = issuer_of.addr().to_string();
+    let router = router.layer(axum::middleware::map_request(
+        move |mut request: Request<Body>| {
+            let host = host.clone();
+            async move {
+                if let Ok(value) = host.parse() {
+                    request.headers_mut().insert(header::HOST, value);
+                }
+                request
+            }
+        },
+    ));
     serve(router).await
 }
 
@@ -527,8 +548,8 @@ async fn the_issuer_must_be_the_configured_instance() {
 async fn azp_must_be_an_allowed_origin() {
     let emu = start_emulator().await;
     let api = demo_api::app(Config::new(emu.url()).with_allowed_origins([APP])).expect("api");
-    let elsewhere = sign_in(&emu.url(), Some("https://evil.example")).await;
-    assert_eq!(payload_of(&elsewhere.token)["azp"], "https://evil.example");
+    let elsewhere = sign_in(&emu.url(), Some(ELSEWHERE)).await;
+    assert_eq!(payload_of(&elsewhere.token)["azp"], ELSEWHERE);
     assert_refused(
         &me_with(&api, &elsewhere.token).await,
         "token-invalid-authorized-parties",
