@@ -8,6 +8,7 @@ WASM_TARGET=wasm32-unknown-unknown
 # Ports used by the dev command (README documents them).
 APP_ADDR=127.0.0.1:8080
 EMULATOR_ADDR=127.0.0.1:8787
+API_ADDR=127.0.0.1:8788
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -76,11 +77,13 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# wait_http URL SECONDS: poll until the URL answers, or fail.
+# wait_http URL SECONDS [PID]: poll until the URL answers, or fail; with PID,
+# fail at once when that process has exited (it said why on stderr).
 wait_http() {
-  local url=$1 deadline=$((SECONDS + ${2:-30}))
+  local url=$1 deadline=$((SECONDS + ${2:-30})) pid=${3:-}
   until curl -fsS -o /dev/null "$url" 2>/dev/null; do
     [ "$SECONDS" -lt "$deadline" ] || die "timed out waiting for $url"
+    [ -z "$pid" ] || kill -0 "$pid" 2>/dev/null || die "the server for $url exited"
     sleep 0.1
   done
 }

@@ -35,7 +35,10 @@ async fn emulator_hook(path: &str, body: Option<&str>) {
         Some(json) => Request::post(&url)
             .header("Content-Type", "application/json")
             .body(json),
-        None => Request::post(&url).build(),
+        // Hook POSTs must say JSON (a browser then preflights them).
+        None => Request::post(&url)
+            .header("Content-Type", "application/json")
+            .build(),
     };
     let response = request.unwrap().send().await.expect("emulator reachable");
     assert!(response.ok(), "{path}: {}", response.status());

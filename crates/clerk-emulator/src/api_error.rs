@@ -227,6 +227,63 @@ impl ApiError {
         )
     }
 
+    /// A request from a page whose origin may not make it (a hook from any
+    /// page but the allowed origins, a state change from a foreign page).
+    pub fn origin_invalid(origin: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "origin_invalid",
+            "Invalid HTTP Origin header",
+            format!(
+                "Requests from the origin {origin:?} are not allowed here; start the emulator with --allowed-origin to allow it."
+            ),
+        )
+    }
+
+    /// A `Host` that does not name this server (DNS rebinding).
+    pub fn host_invalid(host: &str) -> Self {
+        Self::new(
+            StatusCode::MISDIRECTED_REQUEST,
+            "host_invalid",
+            "Invalid HTTP Host header",
+            format!(
+                "The Host {host:?} does not name this emulator; use localhost or 127.0.0.1 with its port."
+            ),
+        )
+    }
+
+    pub fn unsupported_media_type(expected: &str) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Unsupported media type",
+            format!("Send {expected}."),
+        )
+    }
+
+    /// The body did not arrive in time (slowloris).
+    pub fn request_timeout(limit: std::time::Duration) -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "Request timeout",
+            format!(
+                "The request body did not arrive within {} ms.",
+                limit.as_millis()
+            ),
+        )
+    }
+
+    /// A bounded resource is full.
+    pub fn quota_exceeded(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "quota_exceeded",
+            "Quota exceeded",
+            detail,
+        )
+    }
+
     pub fn internal(detail: impl Into<String>) -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -265,11 +322,8 @@ impl ApiError {
             StatusCode::NOT_FOUND => Self::not_found_route(method, path),
             StatusCode::METHOD_NOT_ALLOWED => Self::method_not_allowed(method, path),
             StatusCode::PAYLOAD_TOO_LARGE => Self::body_too_large(crate::BODY_LIMIT),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::new(
-                status,
-                "unsupported_media_type",
-                "Unsupported media type",
-                "Send application/x-www-form-urlencoded or application/json.",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::unsupported_media_type(
+                "application/x-www-form-urlencoded or application/json",
             ),
             s if s.is_server_error() => Self::internal(format!("{method} {path} failed.")),
             s => Self::new(

@@ -44,6 +44,11 @@ pub enum Error {
     /// An allowed origin is not of the form `scheme://host[:port]`.
     #[error("invalid allowed origin {0:?}: expected scheme://host[:port] with no path")]
     InvalidOrigin(String),
+    /// The address is not a loopback one and [`crate::Config::public`] is off.
+    #[error(
+        "refusing to listen on {0}: not a loopback address, and anyone who can reach it could drive the test hooks; pass --public (Config::public) to allow it"
+    )]
+    NotLoopback(SocketAddr),
     /// The RSA signing key could not be generated.
     #[error("cannot generate the signing key: {0}")]
     Key(String),

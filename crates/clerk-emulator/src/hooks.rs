@@ -2,27 +2,52 @@
 //! log and reset. They are not part of Clerk's API.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::api_error::ApiError;
-use crate::AppState;
-
-/// Oldest entries are dropped past this many, so a long-running emulator
-/// does not grow without bound.
-const LOG_CAP: usize = 100_000;
+use crate::request_log::{LogEntry, RequestLog};
+use crate::{AppState, Limits};
 
 /// Longest delay a fault may ask for (ms), so a typo cannot hang a suite.
 const MAX_DELAY_MS: u64 = 120_000;
 
-#[derive(Debug, Default)]
+/// Most requests one fault may hit, and most faults pending at once, so a
+/// stray or hostile fault cannot break the emulator for good.
+const MAX_FAULT_COUNT: u32 = 1000;
+const MAX_PENDING_FAULTS: usize = 100;
+
+/// Hook POSTs must say `application/json`: browsers preflight that, so a
+/// page cannot send one as a "simple" cross-site request.
+struct JsonContentType;
+
+impl<S: Sync> FromRequestParts<S> for JsonContentType {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let mime = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase());
+        match mime.as_deref() {
+            Some("application/json") => Ok(Self),
+            _ => Err(ApiError::unsupported_media_type("application/json")),
+        }
+    }
+}
+
+#[derive(Debug)]
 pub(crate) struct HookState {
     pub faults: Vec<Fault>,
-    pub log: Vec<LogEntry>,
+    pub log: RequestLog,
 }
 
 /// A pending fault, as posted and as listed.
@@ -63,25 +88,6 @@ impl Fault {
     }
 }
 
-/// One FAPI request, as `GET /__emulator/requests` lists it.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct LogEntry {
-    /// The effective method (after `_method`).
-    pub method: String,
-    pub path: String,
-    /// The raw query string, "" when there is none.
-    pub query: String,
-    /// 0 when the connection was dropped by a fault.
-    pub status: u16,
-    /// Body bytes received.
-    pub request_bytes: usize,
-    /// Body bytes sent.
-    pub response_bytes: usize,
-    pub preflight: bool,
-    /// `"status"`, `"delay"` or `"drop"` when a fault applied.
-    pub fault: Option<&'static str>,
-}
-
 impl HookState {
     /// Takes one use of the first pending fault matching the request.
     pub fn take_fault(&mut self, method: &str, path: &str) -> Option<Fault> {
@@ -95,20 +101,39 @@ impl HookState {
         Some(taken)
     }
 
-    pub fn record(&mut self, entry: LogEntry) {
-        if self.log.len() >= LOG_CAP {
-            self.log.remove(0);
+    pub fn new(limits: &Limits) -> Self {
+        Self {
+            faults: Vec::new(),
+            log: RequestLog::new(limits),
         }
-        self.log.push(entry);
+    }
+
+    pub fn record(&mut self, entry: LogEntry) {
+        self.log.record(entry);
     }
 }
 
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/__emulator/sessions", get(sessions_index))
+        .route(
+            "/__emulator/faults",
+            get(faults_index).post(faults_create).delete(faults_destroy),
+        )
+        .route(
+            "/__emulator/requests",
+            get(requests_index).delete(requests_destroy),
+        )
+        .route("/__emulator/reset", post(reset_create))
+        .route("/__emulator/avatar/{file}", get(avatar_show))
+}
+
 /// `GET /__emulator/sessions`: every session ever created.
-pub(crate) async fn sessions(State(state): State<AppState>) -> Json<Value> {
-    let store = state.store();
+async fn sessions_index(State(state): State<AppState>) -> Json<Value> {
+    let mut store = state.store();
     let list: Vec<Value> = store
-        .sessions
-        .iter()
+        .sessions_in_creation_order()
+        .into_iter()
         .map(|s| {
             json!({
                 "id": s.id,
@@ -122,21 +147,22 @@ pub(crate) async fn sessions(State(state): State<AppState>) -> Json<Value> {
 }
 
 /// `GET /__emulator/faults`.
-pub(crate) async fn list_faults(State(state): State<AppState>) -> Json<Vec<Fault>> {
+async fn faults_index(State(state): State<AppState>) -> Json<Vec<Fault>> {
     Json(state.hooks().faults.clone())
 }
 
 /// `POST /__emulator/faults`: queue a fault (JSON body).
-pub(crate) async fn add_fault(
+async fn faults_create(
     State(state): State<AppState>,
+    _: JsonContentType,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let mut fault: Fault = serde_json::from_slice(&body)
         .map_err(|e| ApiError::malformed_body(format!("Expected a fault object: {e}")))?;
-    if fault.count == 0 {
+    if !(1..=MAX_FAULT_COUNT).contains(&fault.count) {
         return Err(ApiError::param_invalid(
             "count",
-            "count must be at least 1.",
+            format!("count must be between 1 and {MAX_FAULT_COUNT}."),
         ));
     }
     if let Some(status) = fault.status {
@@ -168,29 +194,35 @@ pub(crate) async fn add_fault(
     if let Some(method) = fault.method.as_mut() {
         method.make_ascii_uppercase();
     }
-    state.hooks().faults.push(fault.clone());
+    let mut hooks = state.hooks();
+    if hooks.faults.len() >= MAX_PENDING_FAULTS {
+        return Err(ApiError::quota_exceeded(format!(
+            "At most {MAX_PENDING_FAULTS} faults may be pending; DELETE /__emulator/faults clears them."
+        )));
+    }
+    hooks.faults.push(fault.clone());
     Ok((StatusCode::CREATED, Json(fault)).into_response())
 }
 
 /// `DELETE /__emulator/faults`.
-pub(crate) async fn clear_faults(State(state): State<AppState>) -> StatusCode {
+async fn faults_destroy(State(state): State<AppState>) -> StatusCode {
     state.hooks().faults.clear();
     StatusCode::NO_CONTENT
 }
 
 /// `GET /__emulator/requests`.
-pub(crate) async fn list_requests(State(state): State<AppState>) -> Json<Vec<LogEntry>> {
-    Json(state.hooks().log.clone())
+async fn requests_index(State(state): State<AppState>) -> Json<Vec<LogEntry>> {
+    Json(state.hooks().log.entries())
 }
 
 /// `DELETE /__emulator/requests`.
-pub(crate) async fn clear_requests(State(state): State<AppState>) -> StatusCode {
+async fn requests_destroy(State(state): State<AppState>) -> StatusCode {
     state.hooks().log.clear();
     StatusCode::NO_CONTENT
 }
 
 /// `POST /__emulator/reset`: forget clients, sessions, faults and the log.
-pub(crate) async fn reset(State(state): State<AppState>) -> StatusCode {
+async fn reset_create(State(state): State<AppState>, _: JsonContentType) -> StatusCode {
     state.store().reset();
     let mut hooks = state.hooks();
     hooks.faults.clear();
@@ -200,7 +232,7 @@ pub(crate) async fn reset(State(state): State<AppState>) -> StatusCode {
 
 /// `GET /__emulator/avatar/{user_id}.svg`: the `image_url` of users, a
 /// circle with the initial, so pages render without the Internet.
-pub(crate) async fn avatar(
+async fn avatar_show(
     State(state): State<AppState>,
     file: Result<Path<String>, axum::extract::rejection::PathRejection>,
 ) -> Result<Response, ApiError> {

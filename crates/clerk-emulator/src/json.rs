@@ -122,7 +122,7 @@ pub(crate) fn session(store: &Store, s: &SessionRec, base_url: &str) -> Value {
 
 pub(crate) fn client(store: &Store, c: &ClientRec, base_url: &str, with_cookie: bool) -> Value {
     let sessions: Vec<Value> = store
-        .client_sessions(&c.id)
+        .sessions_of(c)
         .map(|s| session(store, s, base_url))
         .collect();
     let cookie_expires_at = if with_cookie {

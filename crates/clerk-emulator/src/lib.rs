@@ -12,8 +12,8 @@
 //!   DELETE), `/v1/client/sign_ins` (password strategy), `/v1/client/sessions`
 //!   (DELETE), `/v1/client/sessions/{id}` and its `touch`, `end`, `remove` and
 //!   `tokens`, `/v1/dev_browser`, plus `/.well-known/jwks.json`.
-//! - Test hooks under `/__emulator/`: the sessions ever created, fault
-//!   injection, the request log and a reset.
+//! - Test hooks under `/__emulator/`: the sessions (closed ones for a
+//!   while), fault injection, the request log and a reset.
 //!
 //! The client is identified either by an HttpOnly `__client` cookie (the
 //! default, like a production instance) or, with [`Config::dev_browser`], by a
@@ -57,6 +57,8 @@ mod ids;
 mod json;
 mod keys;
 mod middleware;
+mod request_log;
+mod server;
 mod store;
 
 pub use error::Error;
@@ -158,13 +160,89 @@ fn validate_users(users: &[User]) -> Result<(), Error> {
     Ok(())
 }
 
+/// Bounds on what the emulator keeps, so that a long-running emulator (or
+/// a flood of anonymous requests) never grows without bound. The defaults
+/// suit any test suite; tests of the bounds themselves set small ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Request log entries kept (oldest dropped first). Default 100 000.
+    pub request_log_entries: usize,
+    /// Bytes the request log may hold (oldest dropped first); each entry
+    /// counts its text fields plus a fixed overhead. Default 16 MiB.
+    pub request_log_bytes: usize,
+    /// Clients kept. Beyond, the least recently used clients without an
+    /// active session go first (then the least recently used ones); their
+    /// cookies and dev browsers then name no client. Default 10 000.
+    pub clients: usize,
+    /// Ended and removed sessions kept for `/__emulator/sessions` (and, for
+    /// ended ones, on their client). Default 10 000.
+    pub closed_sessions: usize,
+    /// How long ended and removed sessions are kept. Default 10 minutes.
+    pub closed_session_retention: Duration,
+    /// How long a connection may take to send a request's head, and may
+    /// stay idle between requests, before it is closed. Default 10 s.
+    pub header_read_timeout: Duration,
+    /// How long a request's body may take to arrive; a slower one gets 408
+    /// `request_timeout` and the connection is closed. Default 30 s.
+    pub body_read_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            request_log_entries: 100_000,
+            request_log_bytes: 16 * 1024 * 1024,
+            clients: 10_000,
+            closed_sessions: 10_000,
+            closed_session_retention: Duration::from_secs(600),
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Limits {
+    /// Sets [`Limits::request_log_entries`] and [`Limits::request_log_bytes`].
+    pub fn with_request_log(mut self, entries: usize, bytes: usize) -> Self {
+        self.request_log_entries = entries;
+        self.request_log_bytes = bytes;
+        self
+    }
+
+    /// Sets [`Limits::clients`].
+    pub fn with_clients(mut self, clients: usize) -> Self {
+        self.clients = clients;
+        self
+    }
+
+    /// Sets [`Limits::header_read_timeout`] and [`Limits::body_read_timeout`].
+    pub fn with_read_timeouts(mut self, header: Duration, body: Duration) -> Self {
+        self.header_read_timeout = header;
+        self.body_read_timeout = body;
+        self
+    }
+
+    /// Sets [`Limits::closed_sessions`] and [`Limits::closed_session_retention`].
+    pub fn with_closed_sessions(mut self, count: usize, retention: Duration) -> Self {
+        self.closed_sessions = count;
+        self.closed_session_retention = retention;
+        self
+    }
+}
+
 /// How to run the emulator. Start from [`Config::default`] and change fields
 /// or use the `with_*` methods.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Config {
     /// Where to listen; port 0 picks a free port. Default `127.0.0.1:8787`.
+    /// A non-loopback address needs [`Config::public`].
     pub addr: SocketAddr,
+    /// Allow a non-loopback [`Config::addr`] (such as `0.0.0.0`). Anyone who
+    /// can reach the address can then drive the test hooks (reset, faults,
+    /// the request log) and sign in as the seeded users. Default off.
+    pub public: bool,
     /// Origins (`scheme://host[:port]`) that get CORS headers with
     /// credentials. Default `http://127.0.0.1:8080` and `http://localhost:8080`.
     pub allowed_origins: Vec<String>,
@@ -176,12 +254,15 @@ pub struct Config {
     pub dev_browser: bool,
     /// Who can sign in. Default [`default_users`].
     pub users: Vec<User>,
+    /// Bounds on what it keeps. Default [`Limits::default`].
+    pub limits: Limits,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Self {
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8787),
+            public: false,
             allowed_origins: vec![
                 "http://127.0.0.1:8080".to_owned(),
                 "http://localhost:8080".to_owned(),
@@ -189,6 +270,7 @@ impl Default for Config {
             multi_session: false,
             dev_browser: false,
             users: default_users(),
+            limits: Limits::default(),
         }
     }
 }
@@ -197,6 +279,12 @@ impl Config {
     /// Sets [`Config::addr`].
     pub fn with_addr(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
+        self
+    }
+
+    /// Sets [`Config::public`].
+    pub fn with_public(mut self, on: bool) -> Self {
+        self.public = on;
         self
     }
 
@@ -227,6 +315,12 @@ impl Config {
         self.users = users;
         self
     }
+
+    /// Sets [`Config::limits`].
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
 }
 
 /// The publishable key clerk-js derives the FAPI URL from:
@@ -247,6 +341,12 @@ pub(crate) struct Inner {
     pub multi_session: bool,
     pub dev_browser: bool,
     pub allowed_origins: Vec<String>,
+    /// The bound address: requests must name it (or loopback) as `Host`.
+    pub addr: SocketAddr,
+    /// Listening beyond loopback: any IP address may be the `Host`.
+    pub public: bool,
+    /// How long a request body may take to arrive.
+    pub body_read_timeout: Duration,
     /// `http://host:port`, also the `iss` of session tokens.
     pub base_url: String,
     pub keys: keys::Keys,
@@ -301,16 +401,31 @@ fn check_config(config: &Config) -> Result<Vec<String>, Error> {
         .collect()
 }
 
-fn build_state(config: Config, base_url: String, keys: keys::Keys) -> Result<AppState, Error> {
+/// The whole application: the FAPI and hook routes, every error (unknown
+/// route, wrong method) Clerk-shaped, behind the front layer.
+fn app(state: AppState) -> axum::Router {
+    let routes = fapi::router()
+        .merge(hooks::router())
+        .method_not_allowed_fallback(fapi::method_not_allowed)
+        .fallback(fapi::not_found)
+        .with_state(state.clone());
+    middleware::wrap(state, routes)
+}
+
+fn build_state(config: Config, addr: SocketAddr, keys: keys::Keys) -> Result<AppState, Error> {
+    let base_url = base_url_for(addr);
     let allowed_origins = check_config(&config)?;
     Ok(Arc::new(Inner {
         multi_session: config.multi_session,
         dev_browser: config.dev_browser,
         allowed_origins,
+        addr,
+        public: config.public,
+        body_read_timeout: config.limits.body_read_timeout,
         base_url,
         keys,
-        store: Mutex::new(store::Store::new(&config.users)),
-        hooks: Mutex::new(hooks::HookState::default()),
+        store: Mutex::new(store::Store::new(&config.users, &config.limits)),
+        hooks: Mutex::new(hooks::HookState::new(&config.limits)),
     }))
 }
 
@@ -319,10 +434,10 @@ fn build_state(config: Config, base_url: String, keys: keys::Keys) -> Result<App
 /// `http://{config.addr}` as their issuer. Generates an RSA key, which takes
 /// a moment: call it from a blocking context or once per test.
 pub fn router(config: Config) -> Result<axum::Router, Error> {
-    let base_url = base_url_for(config.addr);
+    let addr = config.addr;
     let keys = keys::Keys::with_signer(keys::Signer::generate()?)?;
-    let state = build_state(config, base_url, keys)?;
-    Ok(middleware::app(state))
+    let state = build_state(config, addr, keys)?;
+    Ok(app(state))
 }
 
 /// A running emulator. Dropping it stops the server too (without waiting);
@@ -390,6 +505,10 @@ impl Drop for Running {
 pub async fn start(config: Config) -> Result<Running, Error> {
     check_config(&config)?;
     let requested = config.addr;
+    let header_read_timeout = config.limits.header_read_timeout;
+    if !config.public && !requested.ip().to_canonical().is_loopback() {
+        return Err(Error::NotLoopback(requested));
+    }
     let listener = tokio::net::TcpListener::bind(requested)
         .await
         .map_err(|source| Error::Bind {
@@ -397,8 +516,8 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             source,
         })?;
     let addr = listener.local_addr()?;
-    let base_url = base_url_for(addr);
-    let state = build_state(config, base_url.clone(), keys::Keys::new()?)?;
+    let state = build_state(config, addr, keys::Keys::new()?)?;
+    let base_url = state.base_url.clone();
     // Generate the RSA key in the background so startup stays fast; the
     // first token or JWKS request waits for it if it is not ready yet.
     let warm = Arc::clone(&state);
@@ -407,19 +526,10 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             eprintln!("clerk-emulator: {e}");
         }
     });
-    let app = middleware::app(state);
+    let app = app(state);
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                // A dropped sender (Running dropped) also means stop.
-                let _ = stopped.await;
-            })
-            .await;
-        if let Err(e) = served {
-            eprintln!("clerk-emulator: server error: {e}");
-        }
-    });
+    // A dropped sender (Running dropped) also means stop.
+    let task = tokio::spawn(server::serve(listener, app, header_read_timeout, stopped));
     Ok(Running {
         addr,
         base_url,

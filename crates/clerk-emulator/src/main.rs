@@ -16,9 +16,15 @@ use clerk_emulator::{Config, Running, User};
 #[derive(Debug, Parser)]
 #[command(name = "clerk-emulator", version)]
 struct Cli {
-    /// Address to listen on; port 0 picks a free port.
+    /// Address to listen on; port 0 picks a free port. Only loopback
+    /// addresses unless --public is given.
     #[arg(long, default_value = "127.0.0.1:8787")]
     addr: SocketAddr,
+
+    /// Allow a non-loopback --addr such as 0.0.0.0. Anyone who can reach it
+    /// can then use the test hooks (/__emulator/*) and the seeded users.
+    #[arg(long)]
+    public: bool,
 
     /// Origin allowed to call the API with credentials (repeatable).
     /// Default: http://127.0.0.1:8080 and http://localhost:8080.
@@ -46,8 +52,8 @@ const EXIT_USAGE: u8 = 2;
 
 fn banner(running: &Running, config: &Config) -> String {
     let mut out = format!(
-        "clerk-emulator listening on {}\npublishable key: {}\n",
-        running.url(),
+        "clerk-emulator listening on http://{}\npublishable key: {}\n",
+        running.addr(),
         running.publishable_key()
     );
     out.push_str(&format!(
@@ -143,6 +149,7 @@ async fn main() -> ExitCode {
     };
     let mut config = Config::default()
         .with_addr(cli.addr)
+        .with_public(cli.public)
         .with_multi_session(cli.multi_session)
         .with_dev_browser(cli.dev_browser)
         .with_users(users);
@@ -151,7 +158,9 @@ async fn main() -> ExitCode {
     }
     let running = match clerk_emulator::start(config.clone()).await {
         Ok(running) => running,
-        Err(e @ clerk_emulator::Error::InvalidOrigin(_)) => {
+        Err(
+            e @ (clerk_emulator::Error::InvalidOrigin(_) | clerk_emulator::Error::NotLoopback(_)),
+        ) => {
             eprintln!("clerk-emulator: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
@@ -160,6 +169,12 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if !running.addr().ip().to_canonical().is_loopback() {
+        eprintln!(
+            "clerk-emulator: warning: listening on {} (--public): anyone who can reach it can use the test hooks (/__emulator/*: reset, faults, the request log) and sign in as the seeded users",
+            running.addr()
+        );
+    }
     let mut stdout = std::io::stdout().lock();
     // Scripts wait for these lines; if stdout is gone there is no one to tell.
     let _ = stdout.write_all(banner(&running, &config).as_bytes());

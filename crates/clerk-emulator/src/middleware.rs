@@ -1,12 +1,11 @@
-//! The routes and the layer in front of them: CORS, `_method` override, the
-//! body limit, injected faults, the dev-browser gate, the request log and
-//! the guarantee that every error body is Clerk-shaped.
-//!
-//! The layer wraps the whole inner router (as the fallback service of an
-//! outer one) so that it runs *before* routing: `POST ?_method=DELETE` must
-//! be routed as a DELETE.
+//! The layer in front of every route: the `Host` and `Origin` gates (DNS
+//! rebinding, cross-site hooks and state changes), CORS, `_method`
+//! override, the body limit and read timeout, injected faults, the
+//! dev-browser gate, the request log and the guarantee that every FAPI
+//! error body is Clerk-shaped.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -16,13 +15,13 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::Router;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use crate::api_error::ApiError;
-use crate::hooks::LogEntry;
-use crate::{fapi, hooks, AppState, BODY_LIMIT};
+use crate::fapi::identity::dev_browser_id;
+use crate::request_log::LogEntry;
+use crate::{AppState, BODY_LIMIT};
 
 /// Methods announced in preflight answers.
 const ALLOWED_METHODS: &str = "GET, POST, PUT, PATCH, DELETE";
@@ -30,68 +29,80 @@ const ALLOWED_METHODS: &str = "GET, POST, PUT, PATCH, DELETE";
 const ALLOWED_HEADERS: &str = "content-type, authorization";
 const PREFLIGHT_MAX_AGE: &str = "600";
 
-/// The full application.
-pub(crate) fn app(state: AppState) -> Router {
-    let inner = Router::new()
-        .route("/v1/health", get(fapi::health))
-        // clerk-js in development mode refreshes it with PATCH.
-        .route(
-            "/v1/environment",
-            get(fapi::environment).patch(fapi::environment),
-        )
-        .route("/v1/dev_browser", post(fapi::create_dev_browser))
-        .route(
-            "/v1/client",
-            get(fapi::get_client)
-                .put(fapi::create_client)
-                .post(fapi::create_client)
-                .delete(fapi::delete_client),
-        )
-        .route("/v1/client/sign_ins", post(fapi::sign_in))
-        .route(
-            "/v1/client/sessions",
-            axum::routing::delete(fapi::remove_all_sessions),
-        )
-        .route(
-            "/v1/client/sessions/{id}",
-            get(fapi::session_route::<{ fapi::GET }>),
-        )
-        .route(
-            "/v1/client/sessions/{id}/touch",
-            post(fapi::session_route::<{ fapi::TOUCH }>),
-        )
-        .route(
-            "/v1/client/sessions/{id}/end",
-            post(fapi::session_route::<{ fapi::END }>),
-        )
-        .route(
-            "/v1/client/sessions/{id}/remove",
-            post(fapi::session_route::<{ fapi::REMOVE }>),
-        )
-        .route("/v1/client/sessions/{id}/tokens", post(fapi::create_token))
-        .route("/.well-known/jwks.json", get(fapi::jwks))
-        .route("/__emulator/sessions", get(hooks::sessions))
-        .route(
-            "/__emulator/faults",
-            get(hooks::list_faults)
-                .post(hooks::add_fault)
-                .delete(hooks::clear_faults),
-        )
-        .route(
-            "/__emulator/requests",
-            get(hooks::list_requests).delete(hooks::clear_requests),
-        )
-        .route("/__emulator/reset", post(hooks::reset))
-        .route("/__emulator/avatar/{file}", get(hooks::avatar))
-        .fallback(fapi::not_found)
-        .with_state(state.clone());
+/// Wraps the routes in the front layer. The layer wraps the whole inner
+/// router (as the fallback service of an outer one) so that it runs *before*
+/// routing: `POST ?_method=DELETE` must be routed as a DELETE.
+pub(crate) fn wrap(state: AppState, routes: Router) -> Router {
     Router::new()
-        .fallback_service(inner)
+        .fallback_service(routes)
         .layer(from_fn_with_state(state, front))
 }
 
 fn is_fapi(path: &str) -> bool {
     path == "/v1" || path.starts_with("/v1/")
+}
+
+/// The request's `Host` (or absolute-form authority) when it does not name
+/// this server: `localhost`, a loopback address or the bound address (any
+/// IP address with `--public`), with our port. A request with no `Host` at
+/// all (no browser sends one) passes.
+fn foreign_host(state: &AppState, request: &Request) -> Option<String> {
+    let header = request
+        .headers()
+        .get(header::HOST)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let authority = request.uri().authority().map(|a| a.as_str().to_owned());
+    [header, authority]
+        .into_iter()
+        .flatten()
+        .find(|host| !names_this_server(state, host))
+}
+
+fn names_this_server(state: &AppState, host: &str) -> bool {
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) if !port.contains(']') => (name, port.parse::<u16>().ok()),
+        _ => (host, Some(80)),
+    };
+    if port != Some(state.addr.port()) {
+        return false;
+    }
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    if name.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    // An IP address cannot be rebound; with --public, peers use ours.
+    name.parse::<IpAddr>()
+        .is_ok_and(|ip| state.public || ip.is_loopback() || ip == state.addr.ip())
+}
+
+/// Methods that change nothing.
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Whether `origin` is the emulator itself, as named by the request's
+/// (already checked) Host: its own pages post from there.
+fn is_own_origin(state: &AppState, headers: &HeaderMap, origin: &str) -> bool {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    match host {
+        Some(host) => ["http://", "https://"]
+            .iter()
+            .any(|scheme| origin.strip_prefix(scheme) == Some(host)),
+        None => origin == state.base_url,
+    }
+}
+
+fn is_hook(path: &str) -> bool {
+    path == "/__emulator" || path.starts_with("/__emulator/")
+}
+
+/// The request's `Origin` when there is one and it is not `allowed`.
+fn foreign_origin(headers: &HeaderMap, allowed: Option<&HeaderValue>) -> Option<String> {
+    let origin = headers.get(header::ORIGIN)?;
+    if allowed.is_some() {
+        return None;
+    }
+    Some(String::from_utf8_lossy(origin.as_bytes()).into_owned())
 }
 
 /// FAPI paths a development instance serves without a dev-browser token.
@@ -222,8 +233,9 @@ impl axum::body::HttpBody for Abort {
     }
 }
 
-/// Replaces a non-JSON error body (axum's own 405, a rejection...) with
-/// Clerk's error shape, keeping the other headers (`Allow`, `Set-Cookie`).
+/// Replaces a non-JSON FAPI error body (a rejection a handler did not map,
+/// say) with Clerk's error shape, keeping the other headers (`Allow`,
+/// `Set-Cookie`). Only for `/v1`: other paths answer for themselves.
 fn clerk_shaped(response: Response, method: &Method, path: &str) -> Response {
     let status = response.status();
     let is_json = response
@@ -263,10 +275,23 @@ async fn read_body(body: Body, declared: Option<u64>) -> Result<Bytes, ApiError>
 
 /// The layer in front of every route.
 async fn front(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    // DNS rebinding: a page on a name that resolves to 127.0.0.1 reaches us
+    // as same-origin, but its requests still carry that name.
+    if let Some(host) = foreign_host(&state, &request) {
+        return ApiError::host_invalid(&host).into_response();
+    }
     let origin = allowed_origin(&state, request.headers());
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or("").to_owned();
     let fapi = is_fapi(&path);
+
+    // The hooks need no credentials, so only the allowed origins' pages
+    // (and clients that send no Origin, like curl) may use them.
+    if is_hook(&path) {
+        if let Some(foreign) = foreign_origin(request.headers(), origin.as_ref()) {
+            return ApiError::origin_invalid(&foreign).into_response();
+        }
+    }
 
     if request.method() == Method::OPTIONS
         && request
@@ -289,6 +314,12 @@ async fn front(State(state): State<AppState>, request: Request, next: Next) -> R
         return response;
     }
 
+    // A page from another origin must not change state: on 127.0.0.1 every
+    // port is the same site, so the cookie travels with its requests.
+    let cross_site = (fapi && !is_safe(request.method()))
+        .then(|| foreign_origin(request.headers(), origin.as_ref()))
+        .flatten()
+        .filter(|o| !is_own_origin(&state, request.headers(), o));
     let method = effective_method(request.method(), request.uri().query());
     let (mut parts, body) = request.into_parts();
     parts.method = method.clone();
@@ -301,11 +332,26 @@ async fn front(State(state): State<AppState>, request: Request, next: Next) -> R
     let mut fault_kind = None;
     let request_bytes;
     let response = 'answer: {
-        let body = match read_body(body, declared).await {
-            Ok(bytes) => bytes,
-            Err(err) => {
+        if let Some(foreign) = cross_site {
+            request_bytes = 0;
+            break 'answer ApiError::origin_invalid(&foreign).into_response();
+        }
+        let read = tokio::time::timeout(state.body_read_timeout, read_body(body, declared));
+        let body = match read.await {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(err)) => {
                 request_bytes = declared.map_or(0, |d| usize::try_from(d).unwrap_or(usize::MAX));
                 break 'answer err.into_response();
+            }
+            Err(_) => {
+                request_bytes = 0;
+                let mut response =
+                    ApiError::request_timeout(state.body_read_timeout).into_response();
+                // The rest of the body may still come: do not wait for it.
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                break 'answer response;
             }
         };
         request_bytes = body.len();
@@ -336,14 +382,19 @@ async fn front(State(state): State<AppState>, request: Request, next: Next) -> R
             }
             if state.dev_browser
                 && !dev_browser_exempt(&path)
-                && fapi::dev_browser_id(&state, &parts.uri).is_none()
+                && dev_browser_id(&state, &parts.uri).is_none()
             {
                 break 'answer ApiError::dev_browser_unauthenticated().into_response();
             }
         }
 
         let request = Request::from_parts(parts, Body::from(body));
-        clerk_shaped(next.run(request).await, &method, &path)
+        let response = next.run(request).await;
+        if fapi {
+            clerk_shaped(response, &method, &path)
+        } else {
+            response
+        }
     };
 
     let (mut head, body) = response.into_parts();

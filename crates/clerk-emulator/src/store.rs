@@ -1,9 +1,12 @@
-//! In-memory state: users, clients, sessions and dev browsers.
+//! In-memory state: users, clients, sessions and dev browsers, and every
+//! rule that changes them (what a sign-in needs, which status a session may
+//! move to), so that each FAPI handler is one call here.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
+use crate::api_error::ApiError;
 use crate::ids::{new_id, now_ms};
-use crate::User;
+use crate::{Limits, User};
 
 /// How long a session lives, as Clerk's defaults (7 days / 30 days).
 const SESSION_EXPIRE_MS: i64 = 7 * 24 * 3600 * 1000;
@@ -52,6 +55,10 @@ pub(crate) struct SessionRec {
     /// When the first factor was verified, for `factor_verification_age`.
     pub first_factor_at: i64,
     pub last_active_token: Option<String>,
+    /// Creation order, for `/__emulator/sessions`.
+    seq: u64,
+    /// When it stopped being active (then it is pruned in time).
+    closed_at: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -60,23 +67,78 @@ pub(crate) struct ClientRec {
     pub created_at: i64,
     pub updated_at: i64,
     pub last_active_session_id: Option<String>,
+    /// Its sessions in creation order (pruned ones may linger until the
+    /// next sign-in; lookups skip them).
+    session_ids: Vec<String>,
+    /// The dev browser bound to it, if any.
+    dev_browser: Option<String>,
+    /// When it was last used, on the store's clock, for eviction.
+    last_used: u64,
+    /// The secret half of its `__client` cookie. It changes whenever a
+    /// session of the client starts or ends, so a cookie planted before a
+    /// sign-in (session fixation) or kept after a sign-out names nothing.
+    rotating_token: String,
 }
 
+/// What a `__client` cookie's client id and token name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CookieClient {
+    /// The client, and the cookie is its current one.
+    Current,
+    /// The client, but an older cookie: since rotated away.
+    Superseded,
+    /// No such client (deleted, evicted or reset).
+    Gone,
+}
+
+/// The parameters of a password sign-in (absent and empty are `None`).
 #[derive(Debug, Default)]
+pub(crate) struct PasswordAttempt {
+    pub strategy: Option<String>,
+    pub identifier: Option<String>,
+    pub password: Option<String>,
+}
+
+/// What a successful sign-in created.
+#[derive(Debug)]
+pub(crate) struct SignedIn {
+    /// The caller's client, or a new one (to bind).
+    pub client_id: String,
+    pub session_id: String,
+    pub user_id: String,
+}
+
+#[derive(Debug)]
 pub(crate) struct Store {
-    pub users: Vec<UserRec>,
-    pub clients: HashMap<String, ClientRec>,
-    /// Every session ever created, in creation order (ended and removed
-    /// ones stay, for `/__emulator/sessions`).
-    pub sessions: Vec<SessionRec>,
+    users: Vec<UserRec>,
+    clients: HashMap<String, ClientRec>,
+    /// Every active session, and the closed (ended or removed) ones until
+    /// they are pruned: they stay a while for `/__emulator/sessions`.
+    sessions: HashMap<String, SessionRec>,
+    /// Closed sessions, oldest closing first, with when they closed.
+    closed: VecDeque<(i64, String)>,
     /// Dev browser id -> the client bound to it.
-    pub dev_browsers: HashMap<String, String>,
+    dev_browsers: HashMap<String, String>,
+    /// A counter: creation order of sessions, last use of clients.
+    clock: u64,
+    max_clients: usize,
+    max_closed_sessions: usize,
+    closed_retention_ms: i64,
 }
 
 impl Store {
-    pub fn new(users: &[User]) -> Self {
+    pub fn new(users: &[User], limits: &Limits) -> Self {
         let now = now_ms();
         Self {
+            clients: HashMap::new(),
+            sessions: HashMap::new(),
+            closed: VecDeque::new(),
+            dev_browsers: HashMap::new(),
+            clock: 0,
+            max_clients: limits.clients.max(1),
+            max_closed_sessions: limits.closed_sessions,
+            closed_retention_ms: i64::try_from(limits.closed_session_retention.as_millis())
+                .unwrap_or(i64::MAX),
             users: users
                 .iter()
                 .map(|u| UserRec {
@@ -90,7 +152,6 @@ impl Store {
                     last_sign_in_at: None,
                 })
                 .collect(),
-            ..Self::default()
         }
     }
 
@@ -98,7 +159,55 @@ impl Store {
     pub fn reset(&mut self) {
         self.clients.clear();
         self.sessions.clear();
+        self.closed.clear();
         self.dev_browsers.clear();
+    }
+
+    fn tick(&mut self) -> u64 {
+        self.clock += 1;
+        self.clock
+    }
+
+    pub fn client(&self, id: &str) -> Option<&ClientRec> {
+        self.clients.get(id)
+    }
+
+    /// Whether the client exists; marks it used (for eviction) and prunes
+    /// closed sessions past their time.
+    pub fn use_client(&mut self, id: &str) -> bool {
+        self.prune_closed(now_ms());
+        let now = self.tick();
+        match self.clients.get_mut(id) {
+            Some(client) => {
+                client.last_used = now;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Like [`Store::use_client`], for a cookie naming the client and one
+    /// of its rotating tokens.
+    pub fn use_client_cookie(&mut self, id: &str, token: &str) -> CookieClient {
+        match self.clients.get(id) {
+            None => CookieClient::Gone,
+            Some(client) if client.rotating_token != token => CookieClient::Superseded,
+            Some(_) => {
+                self.use_client(id);
+                CookieClient::Current
+            }
+        }
+    }
+
+    /// The client's current cookie token.
+    pub fn client_token(&self, id: &str) -> Option<&str> {
+        self.clients.get(id).map(|c| c.rotating_token.as_str())
+    }
+
+    fn rotate_token(&mut self, client_id: &str) {
+        if let Some(client) = self.clients.get_mut(client_id) {
+            client.rotating_token = new_id("rot");
+        }
     }
 
     pub fn user(&self, id: &str) -> Option<&UserRec> {
@@ -113,8 +222,10 @@ impl Store {
     }
 
     pub fn create_client(&mut self) -> String {
+        self.make_room_for_a_client();
         let now = now_ms();
         let id = new_id("client");
+        let last_used = self.tick();
         self.clients.insert(
             id.clone(),
             ClientRec {
@@ -122,19 +233,52 @@ impl Store {
                 created_at: now,
                 updated_at: now,
                 last_active_session_id: None,
+                session_ids: Vec::new(),
+                dev_browser: None,
+                last_used,
+                rotating_token: new_id("rot"),
             },
         );
         id
     }
 
-    /// Sessions shown on a client: every one of its sessions but removed ones.
-    pub fn client_sessions<'a>(
+    /// At the cap, forgets a tenth of the clients: those without an active
+    /// session first, least recently used first. Anonymous clients (every
+    /// `POST /v1/client` makes one) go long before a signed-in browser's.
+    fn make_room_for_a_client(&mut self) {
+        if self.clients.len() < self.max_clients {
+            return;
+        }
+        let mut candidates: Vec<(bool, u64, String)> = self
+            .clients
+            .values()
+            .map(|c| (self.has_active_session(&c.id), c.last_used, c.id.clone()))
+            .collect();
+        candidates.sort_unstable();
+        let batch = (self.max_clients / 10).max(1) + self.clients.len() - self.max_clients;
+        for (_, _, id) in candidates.into_iter().take(batch) {
+            self.destroy_client(&id);
+        }
+    }
+
+    /// Sessions shown on a client: every one of its sessions but removed
+    /// (and pruned) ones, in creation order.
+    pub fn sessions_of<'a>(
         &'a self,
-        client_id: &'a str,
+        client: &'a ClientRec,
     ) -> impl Iterator<Item = &'a SessionRec> {
-        self.sessions
+        client
+            .session_ids
             .iter()
-            .filter(move |s| s.client_id == client_id && s.status != SessionStatus::Removed)
+            .filter_map(|id| self.sessions.get(id))
+            .filter(|s| s.status != SessionStatus::Removed)
+    }
+
+    fn client_sessions<'a>(&'a self, client_id: &str) -> impl Iterator<Item = &'a SessionRec> {
+        self.clients
+            .get(client_id)
+            .into_iter()
+            .flat_map(|c| self.sessions_of(c))
     }
 
     pub fn has_active_session(&self, client_id: &str) -> bool {
@@ -143,55 +287,88 @@ impl Store {
     }
 
     pub fn session(&self, id: &str) -> Option<&SessionRec> {
-        self.sessions.iter().find(|s| s.id == id)
+        self.sessions.get(id)
     }
 
-    pub fn session_mut(&mut self, id: &str) -> Option<&mut SessionRec> {
-        self.sessions.iter_mut().find(|s| s.id == id)
+    fn session_mut(&mut self, id: &str) -> Option<&mut SessionRec> {
+        self.sessions.get_mut(id)
     }
 
     /// Creates an active session for `user_id` and makes it the client's last
     /// active one.
-    pub fn create_session(&mut self, client_id: &str, user_id: &str) -> String {
+    fn create_session(&mut self, client_id: &str, user_id: &str) -> String {
         let now = now_ms();
+        self.prune_closed(now);
         let id = new_id("sess");
-        self.sessions.push(SessionRec {
-            id: id.clone(),
-            client_id: client_id.to_owned(),
-            user_id: user_id.to_owned(),
-            status: SessionStatus::Active,
-            created_at: now,
-            updated_at: now,
-            last_active_at: now,
-            expire_at: now + SESSION_EXPIRE_MS,
-            abandon_at: now + SESSION_ABANDON_MS,
-            first_factor_at: now,
-            last_active_token: None,
-        });
+        let seq = self.tick();
+        self.sessions.insert(
+            id.clone(),
+            SessionRec {
+                id: id.clone(),
+                client_id: client_id.to_owned(),
+                user_id: user_id.to_owned(),
+                status: SessionStatus::Active,
+                created_at: now,
+                updated_at: now,
+                last_active_at: now,
+                expire_at: now + SESSION_EXPIRE_MS,
+                abandon_at: now + SESSION_ABANDON_MS,
+                first_factor_at: now,
+                last_active_token: None,
+                seq,
+                closed_at: None,
+            },
+        );
         if let Some(user) = self.users.iter_mut().find(|u| u.id == user_id) {
             user.last_sign_in_at = Some(now);
         }
+        let sessions = &self.sessions;
         if let Some(client) = self.clients.get_mut(client_id) {
+            client.session_ids.retain(|s| sessions.contains_key(s));
+            client.session_ids.push(id.clone());
             client.last_active_session_id = Some(id.clone());
             client.updated_at = now;
         }
+        self.rotate_token(client_id);
         id
+    }
+
+    /// Forgets closed sessions past their retention, and the oldest ones
+    /// beyond the cap.
+    fn prune_closed(&mut self, now: i64) {
+        while let Some((closed_at, _)) = self.closed.front() {
+            let expired = now.saturating_sub(*closed_at) >= self.closed_retention_ms;
+            if !expired && self.closed.len() <= self.max_closed_sessions {
+                break;
+            }
+            if let Some((_, id)) = self.closed.pop_front() {
+                self.sessions.remove(&id);
+            }
+        }
     }
 
     /// Moves a session to `status`; when it was the client's last active
     /// session, another active one (the most recently active) takes its
     /// place, or none.
-    pub fn set_status(&mut self, session_id: &str, status: SessionStatus) {
+    fn set_status(&mut self, session_id: &str, status: SessionStatus) {
         let now = now_ms();
         let Some(session) = self.session_mut(session_id) else {
             return;
         };
         session.status = status;
         session.updated_at = now;
+        let newly_closed = status != SessionStatus::Active && session.closed_at.is_none();
         if status != SessionStatus::Active {
             session.last_active_token = None;
         }
+        if newly_closed {
+            session.closed_at = Some(now);
+        }
         let client_id = session.client_id.clone();
+        if newly_closed {
+            self.closed.push_back((now, session_id.to_owned()));
+        }
+        self.rotate_token(&client_id);
         self.repoint_last_active(&client_id);
     }
 
@@ -217,7 +394,7 @@ impl Store {
     }
 
     /// Applies `status` to every non-removed session of a client.
-    pub fn close_all(&mut self, client_id: &str, status: SessionStatus) {
+    fn close_all(&mut self, client_id: &str, status: SessionStatus) {
         let ids: Vec<String> = self
             .client_sessions(client_id)
             .filter(|s| s.status != status)
@@ -228,9 +405,179 @@ impl Store {
         }
     }
 
-    /// Drops a client and every dev-browser binding to it.
-    pub fn drop_client(&mut self, client_id: &str) {
-        self.clients.remove(client_id);
-        self.dev_browsers.retain(|_, c| c != client_id);
+    /// The client bound to a dev browser, if it still exists.
+    pub fn dev_browser_client(&mut self, dev_browser_id: &str) -> Option<String> {
+        let client_id = self.dev_browsers.get(dev_browser_id)?.clone();
+        self.use_client(&client_id).then_some(client_id)
+    }
+
+    /// Binds a dev browser to a client (replacing an earlier binding).
+    pub fn bind_dev_browser(&mut self, dev_browser_id: &str, client_id: &str) {
+        let previous = self
+            .dev_browsers
+            .insert(dev_browser_id.to_owned(), client_id.to_owned());
+        if let Some(old) = previous.and_then(|id| self.clients.get_mut(&id)) {
+            old.dev_browser = None;
+        }
+        if let Some(client) = self.clients.get_mut(client_id) {
+            client.dev_browser = Some(dev_browser_id.to_owned());
+        }
+    }
+
+    /// `DELETE /v1/client` (or eviction): ends every session, forgets the
+    /// client and its dev-browser binding, and returns the client as it was.
+    pub fn destroy_client(&mut self, client_id: &str) -> Option<ClientRec> {
+        self.close_all(client_id, SessionStatus::Ended);
+        let client = self.clients.remove(client_id)?;
+        if let Some(dvb) = &client.dev_browser {
+            if self.dev_browsers.get(dvb).is_some_and(|c| c == client_id) {
+                self.dev_browsers.remove(dvb);
+            }
+        }
+        Some(client)
+    }
+
+    /// A password sign-in: checks, in Clerk's order, that the client may
+    /// take another session, the strategy, the parameters, the user and the
+    /// password; then creates the client if there is none, and an active
+    /// session that becomes the client's last active one.
+    pub fn sign_in_with_password(
+        &mut self,
+        client_id: Option<&str>,
+        attempt: &PasswordAttempt,
+        multi_session: bool,
+    ) -> Result<SignedIn, ApiError> {
+        if let Some(client_id) = client_id {
+            if !multi_session && self.has_active_session(client_id) {
+                return Err(ApiError::session_exists());
+            }
+        }
+        // clerk-js sends `strategy` only for some flows; a password implies it.
+        if let Some(strategy) = attempt.strategy.as_deref().filter(|s| *s != "password") {
+            return Err(ApiError::strategy_invalid(strategy));
+        }
+        let identifier = attempt
+            .identifier
+            .as_deref()
+            .ok_or_else(|| ApiError::param_missing("identifier"))?;
+        let password = attempt
+            .password
+            .as_deref()
+            .ok_or_else(|| ApiError::param_missing("password"))?;
+        let user = self
+            .user_by_email(identifier)
+            .ok_or_else(ApiError::identifier_not_found)?;
+        if user.password != password {
+            return Err(ApiError::password_incorrect());
+        }
+        let user_id = user.id.clone();
+        // Multi-session: another account may join the client, the same one not.
+        if let Some(client_id) = client_id {
+            if self
+                .client_sessions(client_id)
+                .any(|s| s.user_id == user_id && s.status == SessionStatus::Active)
+            {
+                return Err(ApiError::identifier_already_signed_in());
+            }
+        }
+        let client_id = match client_id {
+            Some(id) => id.to_owned(),
+            None => self.create_client(),
+        };
+        let session_id = self.create_session(&client_id, &user_id);
+        Ok(SignedIn {
+            client_id,
+            session_id,
+            user_id,
+        })
+    }
+
+    /// Remembers a freshly minted token as the session's
+    /// `last_active_token`, if the session is still active.
+    pub fn record_token(&mut self, session_id: &str, jwt: &str) {
+        if let Some(session) = self
+            .session_mut(session_id)
+            .filter(|s| s.status == SessionStatus::Active)
+        {
+            session.last_active_token = Some(jwt.to_owned());
+        }
+    }
+
+    /// One of the client's visible sessions (removed ones are gone), or 404.
+    pub fn client_session(&self, client_id: &str, session_id: &str) -> Result<(), ApiError> {
+        self.session(session_id)
+            .filter(|s| s.client_id == client_id && s.status != SessionStatus::Removed)
+            .map(|_| ())
+            .ok_or_else(|| ApiError::session_not_found(session_id))
+    }
+
+    /// A session of the client that may get a token: 404 when it is not the
+    /// client's, 401 when it is no longer active. Returns its user's id.
+    pub fn session_for_token(&self, client_id: &str, session_id: &str) -> Result<String, ApiError> {
+        let session = self
+            .session(session_id)
+            .filter(|s| s.client_id == client_id)
+            .ok_or_else(|| ApiError::session_not_found(session_id))?;
+        if session.status != SessionStatus::Active {
+            return Err(ApiError::authentication_invalid(format!(
+                "Session {session_id} is {}; tokens are only issued for active sessions.",
+                session.status.as_str()
+            )));
+        }
+        Ok(session.user_id.clone())
+    }
+
+    /// Makes an active session its client's last active one and bumps its
+    /// `last_active_at`; 401 for an ended session.
+    pub fn touch_session(&mut self, session_id: &str) -> Result<(), ApiError> {
+        let now = now_ms();
+        let session = self
+            .session_mut(session_id)
+            .ok_or_else(|| ApiError::session_not_found(session_id))?;
+        if session.status != SessionStatus::Active {
+            return Err(ApiError::authentication_invalid(format!(
+                "Session {session_id} is {}; only an active session can be touched.",
+                session.status.as_str()
+            )));
+        }
+        session.last_active_at = now;
+        session.updated_at = now;
+        let client_id = session.client_id.clone();
+        if let Some(c) = self.clients.get_mut(&client_id) {
+            c.last_active_session_id = Some(session_id.to_owned());
+            c.updated_at = now;
+        }
+        Ok(())
+    }
+
+    /// Ends an active session; an ended one stays as it is.
+    pub fn end_session(&mut self, session_id: &str) -> Result<(), ApiError> {
+        if self
+            .session(session_id)
+            .is_some_and(|s| s.status == SessionStatus::Active)
+        {
+            self.set_status(session_id, SessionStatus::Ended);
+        }
+        Ok(())
+    }
+
+    /// Removes a session: it leaves its client.
+    pub fn remove_session(&mut self, session_id: &str) -> Result<(), ApiError> {
+        self.set_status(session_id, SessionStatus::Removed);
+        Ok(())
+    }
+
+    /// `DELETE /v1/client/sessions`: removes every session of the client.
+    pub fn remove_all_sessions(&mut self, client_id: &str) {
+        self.close_all(client_id, SessionStatus::Removed);
+    }
+
+    /// Every session ever created, in creation order.
+    /// (Closed ones are kept a while; this prunes those past their time.)
+    pub fn sessions_in_creation_order(&mut self) -> Vec<&SessionRec> {
+        self.prune_closed(now_ms());
+        let mut list: Vec<&SessionRec> = self.sessions.values().collect();
+        list.sort_unstable_by_key(|s| s.seq);
+        list
     }
 }

@@ -59,6 +59,11 @@ async fn hook(method: &str, base: &str, path: &str, body: Option<Value>) -> Valu
             .header("Content-Type", "application/json")
             .body(body.to_string())
             .unwrap(),
+        // Hook POSTs must say JSON (a browser then preflights them).
+        None if method == "POST" => builder
+            .header("Content-Type", "application/json")
+            .build()
+            .unwrap(),
         None => builder.build().unwrap(),
     };
     let response = request.send().await.expect("emulator reachable");

@@ -25,22 +25,33 @@ impl Drop for Guard {
 /// Spawns the binary and reads stdout lines on a thread, so the test can
 /// wait for them with a timeout.
 fn spawn(args: &[&str]) -> (Guard, mpsc::Receiver<String>) {
+    let (guard, stdout, _stderr) = spawn_both(args);
+    (guard, stdout)
+}
+
+/// Spawns the binary; stdout and stderr lines arrive on two channels.
+fn spawn_both(args: &[&str]) -> (Guard, mpsc::Receiver<String>, mpsc::Receiver<String>) {
     let mut child = Command::new(BIN)
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("binary starts");
-    let stdout = child.stdout.take().expect("stdout piped");
+    let stdout = lines(child.stdout.take().expect("stdout piped"));
+    let stderr = lines(child.stderr.take().expect("stderr piped"));
+    (Guard(child), stdout, stderr)
+}
+
+fn lines(pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
             if tx.send(line).is_err() {
                 break;
             }
         }
     });
-    (Guard(child), rx)
+    rx
 }
 
 fn next_line(rx: &mpsc::Receiver<String>) -> String {
@@ -210,4 +221,50 @@ fn bad_users_files_are_clear_errors() {
         assert!(stderr.contains("clerk-emulator:"), "{name}: {stderr}");
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
     }
+}
+
+#[tokio::test]
+async fn a_non_loopback_address_is_refused_without_public() {
+    let everywhere = Config::default().with_addr("0.0.0.0:0".parse().expect("addr"));
+    let err = clerk_emulator::start(everywhere)
+        .await
+        .expect_err("0.0.0.0 needs Config::public");
+    assert!(err.to_string().contains("public"), "{err}");
+
+    let (mut guard, stdout, stderr) = spawn_both(&["--addr", "0.0.0.0:0"]);
+    if let Ok(line) = stdout.recv_timeout(Duration::from_secs(10)) {
+        panic!("started on every interface without --public: {line}");
+    }
+    let status = wait_exit(&mut guard);
+    let said: Vec<String> = stderr.try_iter().collect();
+    assert_eq!(status.code(), Some(2), "{said:?}");
+    assert!(said.iter().any(|l| l.contains("--public")), "{said:?}");
+}
+
+#[tokio::test]
+async fn public_listens_everywhere_says_so_and_warns_about_the_hooks() {
+    let (_guard, stdout, stderr) = spawn_both(&["--addr", "0.0.0.0:0", "--public"]);
+    let first = next_line(&stdout);
+    let port: u16 = first
+        .strip_prefix("clerk-emulator listening on http://0.0.0.0:")
+        .unwrap_or_else(|| panic!("the real address on the first line: {first}"))
+        .parse()
+        .expect("port");
+    assert_ne!(port, 0);
+    let warning = next_line(&stderr);
+    assert!(
+        warning.contains("warning") && warning.contains("/__emulator"),
+        "{warning}"
+    );
+    // Peers on the network name it by an IP address; names still need to
+    // be this machine's (DNS rebinding).
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let get = |host: &str| {
+        format!("GET /v1/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+    };
+    let (status, _) = raw_request(addr, get(&format!("192.0.2.10:{port}")).as_bytes()).await;
+    assert_eq!(status, 200);
+    let (status, _) =
+        raw_request(addr, get(&format!("rebind.evil.example:{port}")).as_bytes()).await;
+    assert_eq!(status, 421);
 }

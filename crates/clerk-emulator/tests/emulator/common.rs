@@ -120,19 +120,50 @@ impl Emu {
             .clone()
     }
 
-    pub async fn add_fault(&self, fault: Value) {
-        let resp = self
-            .req(Method::POST, "/__emulator/faults")
-            .json(&fault)
+    /// POSTs a JSON body.
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.req(Method::POST, path)
+            .json(body)
             .send()
             .await
-            .expect("request sent");
+            .expect("request sent")
+    }
+
+    pub async fn add_fault(&self, fault: Value) {
+        let resp = self.post_json("/__emulator/faults", &fault).await;
         assert_eq!(resp.status(), StatusCode::CREATED, "fault accepted");
     }
 
     pub async fn jwks(&self) -> Value {
         ok_json(self.get("/.well-known/jwks.json").await).await
     }
+}
+
+/// Verifies `jwt` against `jwks` (RS256, the key named by its `kid`,
+/// `iss`, `exp` and `nbf` with no leeway) and returns its claims.
+pub fn verify_jwt(jwks: &Value, jwt: &str, issuer: &str) -> Value {
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+    let header = jsonwebtoken::decode_header(jwt).expect("JWT header");
+    assert_eq!(header.alg, Algorithm::RS256);
+    let kid = header.kid.expect("kid in header");
+    let key = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .find(|k| k["kid"] == kid.as_str())
+        .expect("kid published in JWKS");
+    assert_eq!(key["alg"], "RS256");
+    assert_eq!(key["use"], "sig");
+    let decoding =
+        DecodingKey::from_rsa_components(&str_at(key, "/n"), &str_at(key, "/e")).expect("RSA key");
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.set_issuer(&[issuer]);
+    validation.set_required_spec_claims(&["exp", "nbf", "iss", "sub"]);
+    validation.validate_nbf = true;
+    validation.leeway = 0;
+    jsonwebtoken::decode::<Value>(jwt, &decoding, &validation)
+        .expect("token verifies")
+        .claims
 }
 
 pub fn str_at(value: &Value, pointer: &str) -> String {

@@ -182,8 +182,9 @@ async fn malformed_and_oversized_bodies() {
     )
     .await;
     // Chunked, with no Content-Length: the limit is enforced while reading.
+    let host = emu.running.addr();
     let mut request = format!(
-        "POST {SIGN_INS} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "POST {SIGN_INS} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
     )
     .into_bytes();
     for chunk in [big.as_bytes(), b"more"] {

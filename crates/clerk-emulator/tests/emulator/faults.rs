@@ -179,7 +179,12 @@ async fn request_log_counts_and_reset() {
 
     // Reset forgets clients and sessions; users stay.
     emu.add_fault(json!({"count": 5, "delay_ms": 1})).await;
-    let resp = emu.send(Method::POST, "/__emulator/reset").await;
+    let resp = emu
+        .req(Method::POST, "/__emulator/reset")
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
     assert!(emu.hook_sessions().await.is_empty());
     assert_eq!(

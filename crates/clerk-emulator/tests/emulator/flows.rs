@@ -1,7 +1,6 @@
 //! Whole sign-in / token / sign-out flows over real HTTP.
 
 use clerk_emulator::Config;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -9,27 +8,7 @@ use crate::common::*;
 
 /// Verifies `jwt` against the emulator's JWKS and returns its claims.
 async fn verify_token(emu: &Emu, jwt: &str) -> Value {
-    let header = jsonwebtoken::decode_header(jwt).expect("JWT header");
-    assert_eq!(header.alg, Algorithm::RS256);
-    let kid = header.kid.expect("kid in header");
-    let jwks = emu.jwks().await;
-    let key = jwks["keys"]
-        .as_array()
-        .expect("keys")
-        .iter()
-        .find(|k| k["kid"] == kid.as_str())
-        .expect("kid published in JWKS");
-    assert_eq!(key["alg"], "RS256");
-    assert_eq!(key["use"], "sig");
-    let decoding =
-        DecodingKey::from_rsa_components(&str_at(key, "/n"), &str_at(key, "/e")).expect("RSA key");
-    let mut validation = Validation::new(Algorithm::RS256);
-    validation.set_issuer(&[emu.base.as_str()]);
-    validation.set_required_spec_claims(&["exp", "nbf", "iss", "sub"]);
-    validation.validate_nbf = true;
-    validation.leeway = 0;
-    let data = jsonwebtoken::decode::<Value>(jwt, &decoding, &validation).expect("token verifies");
-    let claims = data.claims;
+    let claims = verify_jwt(&emu.jwks().await, jwt, &emu.base);
     let iat = claims["iat"].as_i64().expect("iat");
     assert_eq!(claims["exp"].as_i64(), Some(iat + 60), "60 s lifetime");
     assert_eq!(claims["nbf"].as_i64(), Some(iat - 10), "10 s nbf leeway");

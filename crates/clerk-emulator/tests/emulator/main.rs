@@ -7,5 +7,8 @@ mod dev_browser;
 mod errors;
 mod faults;
 mod flows;
+mod limits;
+mod load;
 mod props;
 mod schema;
+mod security;
