@@ -10,22 +10,30 @@ use serde_json::Value;
 
 use crate::common::*;
 
-const SPEC: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/clerk-fapi/fapi-openapi.json"
-);
+/// Where Clerk's FAPI description lives: `shared/clerk-fapi/` beside the
+/// checkout, found from this crate upwards (so a worktree nested deeper
+/// finds it too), or the file `CLERK_FAPI_SPEC` names.
+fn spec_path() -> Option<std::path::PathBuf> {
+    if let Some(path) = std::env::var_os("CLERK_FAPI_SPEC") {
+        return Some(path.into());
+    }
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|dir| dir.join("shared/clerk-fapi/fapi-openapi.json"))
+        .find(|path| path.is_file())
+}
 
 struct Spec(Value);
 
 impl Spec {
     fn load() -> Option<Self> {
-        match std::fs::read_to_string(SPEC) {
-            Ok(text) => Some(Self(serde_json::from_str(&text).expect("the spec is JSON"))),
-            Err(e) => {
-                println!("skipping schema conformance: cannot read {SPEC}: {e}");
-                None
-            }
-        }
+        let Some(path) = spec_path() else {
+            println!("skipping schema conformance: no shared/clerk-fapi/fapi-openapi.json above this crate");
+            return None;
+        };
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        Some(Self(serde_json::from_str(&text).expect("the spec is JSON")))
     }
 
     fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
