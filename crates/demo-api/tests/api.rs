@@ -101,7 +101,15 @@ async fn sign_in(base: &str, origin: Option<&str>) -> Signed {
 }
 
 async fn start_emulator() -> clerk_emulator::Running {
-    let config = clerk_emulator::Config::default().with_addr(([127, 0, 0, 1], 0).into());
+    start_emulator_allowing(&[APP]).await
+}
+
+/// An emulator whose pages at `origins` may sign in (it refuses
+/// state-changing requests from any other page).
+async fn start_emulator_allowing(origins: &[&str]) -> clerk_emulator::Running {
+    let config = clerk_emulator::Config::default()
+        .with_addr(([127, 0, 0, 1], 0).into())
+        .with_allowed_origins(origins.iter().copied());
     clerk_emulator::start(config)
         .await
         .expect("emulator starts")
@@ -116,6 +124,18 @@ async fn start_twin(issuer_of: &clerk_emulator::Running) -> String {
         .await
         .expect("key generation ran")
         .expect("twin router");
+    // It answers only requests that name its address, as the instance
+    // would after a restart there: a proxy in front says so.
+    let host = axum::http::HeaderValue::from_str(&issuer_of.addr().to_string()).expect("host");
+    let router = router.layer(axum::middleware::map_request(
+        move |mut request: axum::extract::Request| {
+            let host = host.clone();
+            async move {
+                request.headers_mut().insert(axum::http::header::HOST, host);
+                request
+            }
+        },
+    ));
     serve(router).await
 }
 
@@ -525,7 +545,8 @@ async fn the_issuer_must_be_the_configured_instance() {
 
 #[tokio::test]
 async fn azp_must_be_an_allowed_origin() {
-    let emu = start_emulator().await;
+    // The emulator lets that page sign in; the API must still refuse its token.
+    let emu = start_emulator_allowing(&[APP, "https://evil.example"]).await;
     let api = demo_api::app(Config::new(emu.url()).with_allowed_origins([APP])).expect("api");
     let elsewhere = sign_in(&emu.url(), Some("https://evil.example")).await;
     assert_eq!(payload_of(&elsewhere.token)["azp"], "https://evil.example");
