@@ -151,16 +151,96 @@ impl ApiError {
         .param("password")
     }
 
+    /// A strategy the account (or this step) does not offer; 400 as in
+    /// Clerk's error index.
     pub fn strategy_invalid(strategy: &str) -> Self {
         Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::BAD_REQUEST,
             "strategy_for_user_invalid",
             "Invalid verification strategy",
-            format!(
-                "The verification strategy {strategy:?} is not valid for this account; the emulator supports \"password\"."
-            ),
+            format!("The verification strategy {strategy:?} is not valid for this account."),
         )
         .param("strategy")
+    }
+
+    pub fn sign_in_not_found(id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "resource_not_found",
+            "not found",
+            format!("No sign in was found with id {id}"),
+        )
+    }
+
+    /// A factor step on an attempt a newer one has replaced.
+    pub fn sign_in_superseded() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "resource_forbidden",
+            "Update operations are not allowed on older sign ins",
+            "Update operations are not allowed on older sign ins",
+        )
+    }
+
+    /// A factor step on a complete attempt.
+    pub fn verification_already_verified() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "verification_already_verified",
+            "already verified",
+            "This verification has already been verified.",
+        )
+    }
+
+    /// An attempt at a code that was never sent.
+    pub fn verification_missing() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "verification_missing",
+            "is missing",
+            "This strategy requires verification preparation before attempting to validate it.",
+        )
+    }
+
+    pub fn verification_expired() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "verification_expired",
+            "expired",
+            "This verification has expired. You must create a new one.",
+        )
+    }
+
+    /// Too many wrong codes.
+    pub fn verification_failed() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "verification_failed",
+            "failed",
+            "Too many failed attempts. You have to try again with the same or another method.",
+        )
+    }
+
+    pub fn code_incorrect() -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "form_code_incorrect",
+            "is incorrect",
+            "Incorrect code",
+        )
+        .param("code")
+    }
+
+    /// A parameter naming something that does not exist (an e-mail address
+    /// id that is not the user's).
+    pub fn form_resource_not_found(name: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "form_resource_not_found",
+            "is missing",
+            format!("The resource associated with the supplied {name} was not found."),
+        )
+        .param(name)
     }
 
     pub fn session_exists() -> Self {

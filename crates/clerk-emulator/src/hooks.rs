@@ -1,10 +1,11 @@
 //! Test hooks under `/__emulator/`: sessions, fault injection, the request
-//! log and reset. They are not part of Clerk's API.
+//! log, the outbox of codes sent, the emulator's clock and reset. They are
+//! not part of Clerk's API.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -22,6 +23,10 @@ const MAX_DELAY_MS: u64 = 120_000;
 /// stray or hostile fault cannot break the emulator for good.
 const MAX_FAULT_COUNT: u32 = 1000;
 const MAX_PENDING_FAULTS: usize = 100;
+
+/// Furthest the clock may be moved in one request (ten years), so the
+/// offset never nears overflow in practice.
+const MAX_CLOCK_STEP_MS: i64 = 10 * 365 * 24 * 3600 * 1000;
 
 /// Hook POSTs must say `application/json`: browsers preflight that, so a
 /// page cannot send one as a "simple" cross-site request.
@@ -124,6 +129,11 @@ pub(crate) fn router() -> Router<AppState> {
             "/__emulator/requests",
             get(requests_index).delete(requests_destroy),
         )
+        .route(
+            "/__emulator/emails",
+            get(emails_index).delete(emails_destroy),
+        )
+        .route("/__emulator/clock", get(clock_show).post(clock_update))
         .route("/__emulator/reset", post(reset_create))
         .route("/__emulator/avatar/{file}", get(avatar_show))
 }
@@ -221,7 +231,61 @@ async fn requests_destroy(State(state): State<AppState>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-/// `POST /__emulator/reset`: forget clients, sessions, faults and the log.
+/// `GET /__emulator/emails[?to=ADDRESS]`: the codes sent, oldest first.
+async fn emails_index(State(state): State<AppState>, uri: Uri) -> Json<Value> {
+    let to = uri.query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "to")
+            .map(|(_, v)| v.into_owned())
+    });
+    let emails = state.store().outbox.list(to.as_deref());
+    Json(json!(emails))
+}
+
+/// `DELETE /__emulator/emails`.
+async fn emails_destroy(State(state): State<AppState>) -> StatusCode {
+    state.store().outbox.clear();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockStep {
+    advance_ms: i64,
+}
+
+fn clock_json(state: &AppState) -> Json<Value> {
+    let store = state.store();
+    Json(json!({"now_ms": store.now(), "offset_ms": store.clock_offset()}))
+}
+
+/// `GET /__emulator/clock`: the emulator's time and how far tests moved it.
+async fn clock_show(State(state): State<AppState>) -> Json<Value> {
+    clock_json(&state)
+}
+
+/// `POST /__emulator/clock` with `{"advance_ms": N}`: moves the clock
+/// (codes expire, sign-ins are abandoned) without waiting. Reset puts it
+/// back. Session tokens keep the real time, so backends still verify them.
+async fn clock_update(
+    State(state): State<AppState>,
+    _: JsonContentType,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let step: ClockStep = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::malformed_body(format!("Expected {{\"advance_ms\": N}}: {e}")))?;
+    if step.advance_ms.unsigned_abs() > MAX_CLOCK_STEP_MS.unsigned_abs() {
+        return Err(ApiError::param_invalid(
+            "advance_ms",
+            format!("advance_ms must be between -{MAX_CLOCK_STEP_MS} and {MAX_CLOCK_STEP_MS}."),
+        ));
+    }
+    state.store().advance_clock(step.advance_ms);
+    Ok(clock_json(&state))
+}
+
+/// `POST /__emulator/reset`: forget clients, sessions, sign-ins, sent
+/// codes, faults and the log, and put the clock back.
 async fn reset_create(State(state): State<AppState>, _: JsonContentType) -> StatusCode {
     state.store().reset();
     let mut hooks = state.hooks();

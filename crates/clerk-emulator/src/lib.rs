@@ -9,11 +9,19 @@
 //!
 //! What it serves:
 //! - FAPI: `/v1/environment`, `/v1/health`, `/v1/client` (GET, PUT, POST,
-//!   DELETE), `/v1/client/sign_ins` (password strategy), `/v1/client/sessions`
-//!   (DELETE), `/v1/client/sessions/{id}` and its `touch`, `end`, `remove` and
+//!   DELETE), `/v1/client/sign_ins` (password first factor) with
+//!   `/{id}`, `/{id}/prepare_second_factor` and `/{id}/attempt_second_factor`
+//!   (Client Trust's e-mail code, TOTP), `/v1/client/sessions` (DELETE),
+//!   `/v1/client/sessions/{id}` and its `touch`, `end`, `remove` and
 //!   `tokens`, `/v1/dev_browser`, plus `/.well-known/jwks.json`.
 //! - Test hooks under `/__emulator/`: the sessions (closed ones for a
-//!   while), fault injection, the request log and a reset.
+//!   while), fault injection, the request log, the codes sent
+//!   (`emails`), the emulator's clock and a reset.
+//!
+//! Client Trust is on by default ([`Config::client_trust`]), as on Clerk
+//! applications created since November 2025: a password sign-in from a
+//! browser that has not signed the user in before answers
+//! `needs_client_trust` and completes with an e-mail code.
 //!
 //! The client is identified either by an HttpOnly `__client` cookie (the
 //! default, like a production instance) or, with [`Config::dev_browser`], by a
@@ -51,6 +59,7 @@ use tokio::task::JoinHandle;
 
 mod api_error;
 mod error;
+mod factors;
 mod fapi;
 mod hooks;
 mod ids;
@@ -86,6 +95,11 @@ pub struct User {
     /// Optional last name.
     #[serde(default)]
     pub last_name: Option<String>,
+    /// The base32 secret of an authenticator app (RFC 6238: SHA-1, 30 s,
+    /// 6 digits). Such a user signs in with a TOTP code as second factor
+    /// (`needs_second_factor`) and is never asked for Client Trust's code.
+    #[serde(default)]
+    pub totp_secret: Option<String>,
 }
 
 impl User {
@@ -96,6 +110,7 @@ impl User {
             password: password.into(),
             first_name: None,
             last_name: None,
+            totp_secret: None,
         }
     }
 
@@ -105,19 +120,48 @@ impl User {
         self.last_name = last.map(str::to_owned);
         self
     }
+
+    /// Gives the user an authenticator app with this base32 secret.
+    pub fn with_totp_secret(mut self, secret: impl Into<String>) -> Self {
+        self.totp_secret = Some(secret.into());
+        self
+    }
 }
 
-/// The seeded users: `demo@example.com` / `demo-password-1` (Demo) and
-/// `ada@example.com` / `ada-password-1` (Ada Lovelace).
+/// The TOTP secret of the seeded MFA user `grace@example.com` (base32).
+/// Fixed, so it can be added to an authenticator app once: see the README.
+pub const DEMO_TOTP_SECRET: &str = "TERJ4N7I5LF534K22364CH7WE3SN45TB";
+
+/// The seeded users: `demo@example.com` / `demo-password-1` (Demo),
+/// `ada@example.com` / `ada-password-1` (Ada Lovelace), and
+/// `grace@example.com` / `grace-password-1` (Grace Hopper), who has an
+/// authenticator app with [`DEMO_TOTP_SECRET`].
 pub fn default_users() -> Vec<User> {
     vec![
         User::new("demo@example.com", "demo-password-1").with_name(Some("Demo"), None),
         User::new("ada@example.com", "ada-password-1").with_name(Some("Ada"), Some("Lovelace")),
+        User::new("grace@example.com", "grace-password-1")
+            .with_name(Some("Grace"), Some("Hopper"))
+            .with_totp_secret(DEMO_TOTP_SECRET),
     ]
 }
 
+/// The code an authenticator app shows at `unix_secs` for a base32
+/// `secret` (RFC 6238: HMAC-SHA-1, 30-second steps, six digits), or `None`
+/// when the secret is not base32. For tests that sign a TOTP user in.
+///
+/// ```
+/// // RFC 6238's SHA-1 test secret, at its first test time (T = 59 s).
+/// let code = clerk_emulator::totp_code("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 59);
+/// assert_eq!(code.as_deref(), Some("287082"));
+/// ```
+pub fn totp_code(secret: &str, unix_secs: i64) -> Option<String> {
+    let key = factors::totp::decode_base32(secret)?;
+    Some(factors::totp::code_at(&key, unix_secs))
+}
+
 /// Reads users from a JSON file: an array of
-/// `{"email", "password", "first_name"?, "last_name"?}`.
+/// `{"email", "password", "first_name"?, "last_name"?, "totp_secret"?}`.
 pub fn load_users(path: &Path) -> Result<Vec<User>, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::UsersRead {
         path: path.to_owned(),
@@ -147,6 +191,14 @@ fn validate_users(users: &[User]) -> Result<(), Error> {
             return Err(Error::UsersInvalid(format!(
                 "user {i} ({email}): empty password"
             )));
+        }
+        if let Some(secret) = &user.totp_secret {
+            // Authenticator apps want at least 80 bits (RFC 4226 §4).
+            if factors::totp::decode_base32(secret).is_none_or(|key| key.len() < 10) {
+                return Err(Error::UsersInvalid(format!(
+                    "user {i} ({email}): totp_secret is not a base32 secret of at least 16 characters"
+                )));
+            }
         }
         if users[..i]
             .iter()
@@ -252,6 +304,15 @@ pub struct Config {
     /// Development-instance mode: identify the client by a dev-browser token
     /// in the `__clerk_db_jwt` query parameter instead of a cookie. Default off.
     pub dev_browser: bool,
+    /// Client Trust, on by default as on Clerk applications created since
+    /// November 2025: a password sign-in from a client (a dev browser, in
+    /// dev-browser mode) that has not signed the user in before answers
+    /// `needs_client_trust`, and completes with an e-mail code. Off, every
+    /// password sign-in of a user without TOTP completes in one request.
+    pub client_trust: bool,
+    /// Print every code the emulator "sends" on stdout (they are also
+    /// listed at `GET /__emulator/emails`). Default on.
+    pub print_codes: bool,
     /// Who can sign in. Default [`default_users`].
     pub users: Vec<User>,
     /// Bounds on what it keeps. Default [`Limits::default`].
@@ -269,6 +330,8 @@ impl Default for Config {
             ],
             multi_session: false,
             dev_browser: false,
+            client_trust: true,
+            print_codes: true,
             users: default_users(),
             limits: Limits::default(),
         }
@@ -307,6 +370,18 @@ impl Config {
     /// Sets [`Config::dev_browser`].
     pub fn with_dev_browser(mut self, on: bool) -> Self {
         self.dev_browser = on;
+        self
+    }
+
+    /// Sets [`Config::client_trust`].
+    pub fn with_client_trust(mut self, on: bool) -> Self {
+        self.client_trust = on;
+        self
+    }
+
+    /// Sets [`Config::print_codes`].
+    pub fn with_print_codes(mut self, on: bool) -> Self {
+        self.print_codes = on;
         self
     }
 
@@ -424,7 +499,7 @@ fn build_state(config: Config, addr: SocketAddr, keys: keys::Keys) -> Result<App
         body_read_timeout: config.limits.body_read_timeout,
         base_url,
         keys,
-        store: Mutex::new(store::Store::new(&config.users, &config.limits)),
+        store: Mutex::new(store::Store::new(&config)),
         hooks: Mutex::new(hooks::HookState::new(&config.limits)),
     }))
 }

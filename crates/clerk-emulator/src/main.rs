@@ -41,8 +41,14 @@ struct Cli {
     #[arg(long)]
     dev_browser: bool,
 
+    /// Turn Client Trust off (as on Clerk applications created before
+    /// November 2025): every password sign-in of a user without an
+    /// authenticator app completes in one request, with no e-mail code.
+    #[arg(long)]
+    no_client_trust: bool,
+
     /// JSON file with the users who can sign in, replacing the demo users:
-    /// `[{"email": "...", "password": "...", "first_name"?: "...", "last_name"?: "..."}]`.
+    /// `[{"email": "...", "password": "...", "first_name"?: "...", "last_name"?: "...", "totp_secret"?: "BASE32"}]`.
     #[arg(long, value_name = "FILE")]
     users: Option<PathBuf>,
 }
@@ -73,6 +79,11 @@ fn banner(running: &Running, config: &Config) -> String {
             "cookie (__client)"
         }
     ));
+    out.push_str(if config.client_trust {
+        "client trust: on (a new browser confirms a password sign-in with an e-mail code, printed below and listed at /__emulator/emails)\n"
+    } else {
+        "client trust: off\n"
+    });
     out.push_str("users:\n");
     for user in &config.users {
         let name = [user.first_name.as_deref(), user.last_name.as_deref()]
@@ -83,6 +94,9 @@ fn banner(running: &Running, config: &Config) -> String {
         out.push_str(&format!("  {} / {}", user.email, user.password));
         if !name.is_empty() {
             out.push_str(&format!(" ({name})"));
+        }
+        if let Some(secret) = &user.totp_secret {
+            out.push_str(&format!(", authenticator app secret {secret}"));
         }
         out.push('\n');
     }
@@ -152,6 +166,7 @@ async fn main() -> ExitCode {
         .with_public(cli.public)
         .with_multi_session(cli.multi_session)
         .with_dev_browser(cli.dev_browser)
+        .with_client_trust(!cli.no_client_trust)
         .with_users(users);
     if !cli.allowed_origins.is_empty() {
         config = config.with_allowed_origins(cli.allowed_origins);

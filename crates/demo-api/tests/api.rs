@@ -107,9 +107,12 @@ async fn start_emulator() -> clerk_emulator::Running {
 /// An emulator whose pages at `origins` may sign in (it refuses
 /// state-changing requests from any other page).
 async fn start_emulator_allowing(origins: &[&str]) -> clerk_emulator::Running {
+    // One-request password sign-ins; Client Trust is the emulator's concern.
     let config = clerk_emulator::Config::default()
         .with_addr(([127, 0, 0, 1], 0).into())
-        .with_allowed_origins(origins.iter().copied());
+        .with_allowed_origins(origins.iter().copied())
+        .with_client_trust(false)
+        .with_print_codes(false);
     clerk_emulator::start(config)
         .await
         .expect("emulator starts")
@@ -119,7 +122,10 @@ async fn start_emulator_allowing(origins: &[&str]) -> clerk_emulator::Running {
 /// with its own key: the same instance after a restart, or an impostor.
 /// Returns its own base URL.
 async fn start_twin(issuer_of: &clerk_emulator::Running) -> String {
-    let config = clerk_emulator::Config::default().with_addr(issuer_of.addr());
+    let config = clerk_emulator::Config::default()
+        .with_addr(issuer_of.addr())
+        .with_client_trust(false)
+        .with_print_codes(false);
     let router = tokio::task::spawn_blocking(move || clerk_emulator::router(config))
         .await
         .expect("key generation ran")

@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Uri};
 use crate::api_error::ApiError;
 use crate::json::COOKIE_MAX_AGE_SECS;
 use crate::keys::Purpose;
-use crate::store::{CookieClient, Store};
+use crate::store::{CookieClient, Device, Store};
 use crate::AppState;
 
 const CLIENT_COOKIE: &str = "__client";
@@ -189,6 +189,15 @@ impl Identity {
         match self.binding {
             Binding::Cookie { secure } => expired_cookie(secure),
             Binding::DevBrowser(_) => None,
+        }
+    }
+
+    /// What Client Trust trusts for this caller: its client, or on a
+    /// development instance its dev browser.
+    pub fn device(&self) -> Device {
+        match &self.binding {
+            Binding::Cookie { .. } => Device::Client,
+            Binding::DevBrowser(id) => Device::DevBrowser(id.clone()),
         }
     }
 

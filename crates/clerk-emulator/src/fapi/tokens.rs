@@ -132,14 +132,14 @@ async fn jwks_show(State(state): State<AppState>) -> Result<Json<Value>, ApiErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::PasswordAttempt;
+    use crate::store::{Device, PasswordAttempt};
     use crate::{build_state, keys, Config};
 
     /// RSA signing takes milliseconds; every other request waits for the
     /// store meanwhile, so it must happen with the store unlocked.
     #[test]
     fn tokens_are_signed_with_the_store_unlocked() {
-        let config = Config::default();
+        let config = Config::default().with_client_trust(false);
         let addr = config.addr;
         let keys = keys::Keys::new().expect("keys");
         let state = build_state(config, addr, keys).expect("state");
@@ -148,10 +148,11 @@ mod tests {
             identifier: Some("demo@example.com".into()),
             password: Some("demo-password-1".into()),
         };
-        let signed_in = state
+        let step = state
             .store()
-            .sign_in_with_password(None, &attempt, false)
+            .sign_in_with_password(None, &Device::Client, &attempt, false)
             .expect("signed in");
+        let signed_in = step.session.expect("complete in one step");
         let subject = TokenSubject {
             session_id: &signed_in.session_id,
             user_id: &signed_in.user_id,

@@ -69,7 +69,7 @@ async fn drop_fault_is_a_connection_error() {
 
 #[tokio::test]
 async fn method_and_path_filters() {
-    let emu = start_with(clerk_emulator::Config::default().with_multi_session(true)).await;
+    let emu = start_with(one_step().with_multi_session(true)).await;
     let sid = str_at(&emu.sign_in(DEMO).await, "/response/created_session_id");
     emu.add_fault(
         json!({"count": 1, "status": 500, "method": "delete", "path": "/v1/client/sessions"}),

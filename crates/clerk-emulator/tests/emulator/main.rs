@@ -1,6 +1,7 @@
 //! Integration tests: one binary (links once) with a module per area.
 
 mod cli;
+mod client_trust;
 mod common;
 mod cors;
 mod dev_browser;
@@ -9,6 +10,7 @@ mod faults;
 mod flows;
 mod limits;
 mod load;
+mod mfa;
 mod props;
 mod schema;
 mod security;

@@ -4,7 +4,6 @@
 //! uses: `$ref`, `allOf`, `oneOf`, `anyOf`, `nullable`, `required`, `type`,
 //! `enum`, `items`, `properties` and `additionalProperties`.
 
-use clerk_emulator::Config;
 use reqwest::{Method, Response};
 use serde_json::Value;
 
@@ -204,7 +203,7 @@ async fn responses_match_clerk_openapi() {
     );
     assert!(errors.len() > 5, "validator too lenient: {errors:?}");
 
-    let emu = start_with(Config::default().with_multi_session(true)).await;
+    let emu = start_with(one_step().with_multi_session(true)).await;
     let (spec, emu) = (&spec, &emu);
     use Method as M;
     for (method, path) in [
@@ -273,4 +272,118 @@ async fn responses_match_clerk_openapi() {
         let body = conform(spec, emu, method, route, path).await;
         assert!(body.get("errors").is_some(), "{path}: {body}");
     }
+}
+
+/// POSTs a form to `path` and checks the answer against `route`'s schema.
+async fn posted(spec: &Spec, emu: &Emu, route: &str, path: &str, form: &[(&str, &str)]) -> Value {
+    let (status, body) = body_of(emu.post_form(path, form).await).await;
+    spec.assert_conforms(route, "POST", status, &body);
+    body
+}
+
+/// GETs `path` and checks the answer against `route`'s schema.
+async fn got(spec: &Spec, emu: &Emu, route: &str, path: &str) -> Value {
+    let (status, body) = body_of(emu.get(path).await).await;
+    spec.assert_conforms(route, "GET", status, &body);
+    body
+}
+
+#[tokio::test]
+async fn second_factor_bodies_match_clerk_openapi() {
+    let Some(spec) = Spec::load() else {
+        return;
+    };
+    // Client Trust on, as by default; multi-session so both users fit.
+    let emu = start_with(clerk_emulator::Config::default().with_multi_session(true)).await;
+    let (spec, emu) = (&spec, &emu);
+    let sign_ins = "/v1/client/sign_ins";
+    let one = "/v1/client/sign_ins/{sign_in_id}";
+    let prepare = "/v1/client/sign_ins/{sign_in_id}/prepare_second_factor";
+    let attempt = "/v1/client/sign_ins/{sign_in_id}/attempt_second_factor";
+    let email_code = [("strategy", "email_code")];
+    let some_code = [("strategy", "email_code"), ("code", "1")];
+
+    // needs_client_trust, on the response and as client.sign_in.
+    let started = posted(
+        spec,
+        emu,
+        sign_ins,
+        sign_ins,
+        &[("identifier", DEMO.0), ("password", DEMO.1)],
+    )
+    .await;
+    assert_eq!(started["response"]["status"], "needs_client_trust");
+    let id = str_at(&started, "/response/id");
+    let client = got(spec, emu, "/v1/client", "/v1/client").await;
+    assert_eq!(client["response"]["sign_in"]["id"], id.as_str());
+
+    // Every answer of the code step, errors included.
+    let at = |route: &str| route.replace("{sign_in_id}", &id);
+    let early = posted(spec, emu, attempt, &at(attempt), &some_code).await;
+    assert_eq!(early["errors"][0]["code"], "verification_missing");
+    let prepared = posted(spec, emu, prepare, &at(prepare), &email_code).await;
+    assert_eq!(
+        prepared["response"]["second_factor_verification"]["object"],
+        "verification_otp"
+    );
+    for form in [
+        vec![("strategy", "email_code"), ("code", "000000")],
+        vec![("strategy", "phone_code"), ("code", "000000")],
+        vec![("strategy", "email_code")],
+    ] {
+        let body = posted(spec, emu, attempt, &at(attempt), &form).await;
+        assert!(body.get("errors").is_some(), "{body}");
+    }
+    got(spec, emu, one, &at(one)).await;
+    emu.advance_clock(10 * 60 * 1000).await;
+    let expired = posted(spec, emu, attempt, &at(attempt), &some_code).await;
+    assert_eq!(expired["errors"][0]["code"], "verification_expired");
+    got(spec, emu, one, &at(one)).await;
+    posted(spec, emu, prepare, &at(prepare), &email_code).await;
+    let code = emu.last_code(DEMO.0).await;
+    let done = posted(
+        spec,
+        emu,
+        attempt,
+        &at(attempt),
+        &[("strategy", "email_code"), ("code", &code)],
+    )
+    .await;
+    assert_eq!(done["response"]["status"], "complete");
+    got(spec, emu, one, &at(one)).await;
+    let again = posted(spec, emu, prepare, &at(prepare), &email_code).await;
+    assert_eq!(again["errors"][0]["code"], "verification_already_verified");
+    got(spec, emu, one, "/v1/client/sign_ins/sia_nope").await;
+
+    // needs_second_factor for the TOTP user, and its verification.
+    let grace = [
+        ("identifier", "grace@example.com"),
+        ("password", "grace-password-1"),
+    ];
+    let grace = posted(spec, emu, sign_ins, sign_ins, &grace).await;
+    assert_eq!(grace["response"]["status"], "needs_second_factor");
+    let grace_id = str_at(&grace, "/response/id");
+    let at = |route: &str| route.replace("{sign_in_id}", &grace_id);
+    posted(spec, emu, prepare, &at(prepare), &[("strategy", "totp")]).await;
+    posted(
+        spec,
+        emu,
+        attempt,
+        &at(attempt),
+        &[("strategy", "totp"), ("code", "000000")],
+    )
+    .await;
+    let secs = emu.clock_secs().await;
+    let code = clerk_emulator::totp_code(clerk_emulator::DEMO_TOTP_SECRET, secs).expect("code");
+    // A step boundary may fall between reading the clock and the attempt;
+    // either answer must match the schema.
+    posted(
+        spec,
+        emu,
+        attempt,
+        &at(attempt),
+        &[("strategy", "totp"), ("code", &code)],
+    )
+    .await;
+    got(spec, emu, "/v1/client", "/v1/client").await;
 }
