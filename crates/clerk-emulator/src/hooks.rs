@@ -72,9 +72,37 @@ pub(crate) struct Fault {
     pub method: Option<String>,
 }
 
+/// Whether a fault's `path` matches a request path: a prefix, in which a
+/// `*` segment stands for any one non-empty segment (so
+/// `/v1/client/sessions/*/tokens` hits the token endpoint of every session
+/// without knowing its id).
+fn path_matches(pattern: &str, path: &str) -> bool {
+    if !pattern.contains('*') {
+        return path.starts_with(pattern);
+    }
+    let mut segments = path.split('/');
+    let mut wanted = pattern.split('/').peekable();
+    while let Some(want) = wanted.next() {
+        let Some(got) = segments.next() else {
+            return false;
+        };
+        let last = wanted.peek().is_none();
+        let ok = match want {
+            "*" => !got.is_empty(),
+            // The last segment is a prefix, as a pattern without `*` is.
+            want if last => got.starts_with(want),
+            want => got == want,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
 impl Fault {
     fn matches(&self, method: &str, path: &str) -> bool {
-        self.path.as_deref().is_none_or(|p| path.starts_with(p))
+        self.path.as_deref().is_none_or(|p| path_matches(p, path))
             && self
                 .method
                 .as_deref()
@@ -322,4 +350,30 @@ async fn avatar_show(
          text-anchor=\"middle\">{initial}</text></svg>"
     );
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_matches;
+
+    #[test]
+    fn fault_paths_are_prefixes_with_one_segment_wildcards() {
+        let tokens = "/v1/client/sessions/*/tokens";
+        assert!(path_matches(tokens, "/v1/client/sessions/sess_1/tokens"));
+        assert!(path_matches(
+            tokens,
+            "/v1/client/sessions/sess_1/tokens/tpl"
+        ));
+        assert!(!path_matches(tokens, "/v1/client/sessions/sess_1/touch"));
+        assert!(!path_matches(tokens, "/v1/client/sessions//tokens"));
+        assert!(!path_matches(tokens, "/v1/client/sessions/sess_1"));
+        assert!(!path_matches(tokens, "/v1/client/sign_ins/sia_1/tokens"));
+        assert!(path_matches(
+            "/v1/client/sessions/*",
+            "/v1/client/sessions/sess_1/end"
+        ));
+        // Without a wildcard, a plain string prefix as before.
+        assert!(path_matches("/v1/client/sess", "/v1/client/sessions"));
+        assert!(path_matches("/v1/client/*/sess", "/v1/client/x/sessions"));
+    }
 }
