@@ -97,9 +97,8 @@ pub(crate) fn public_user_data(user: &UserRec, base_url: &str) -> Value {
 
 pub(crate) fn session(store: &Store, s: &SessionRec, base_url: &str) -> Value {
     let user_rec = store.user(&s.user_id);
-    let minutes = (store.now() - s.first_factor_at).max(0) / 60_000;
     let token = match (&s.last_active_token, s.status) {
-        (Some(jwt), SessionStatus::Active) => json!({"object": "token", "jwt": jwt}),
+        (Some(token), SessionStatus::Active) => json!({"object": "token", "jwt": token.jwt}),
         _ => Value::Null,
     };
     json!({
@@ -115,7 +114,7 @@ pub(crate) fn session(store: &Store, s: &SessionRec, base_url: &str) -> Value {
         "tasks": null,
         "user": user_rec.map(|u| user(u, base_url)).unwrap_or(Value::Null),
         "public_user_data": user_rec.map(|u| public_user_data(u, base_url)).unwrap_or(Value::Null),
-        "factor_verification_age": [minutes, -1],
+        "factor_verification_age": store.factor_age(s),
         "created_at": s.created_at,
         "updated_at": s.updated_at,
     })

@@ -75,6 +75,9 @@ pub use error::Error;
 /// Largest request body accepted, in bytes; bigger ones get a Clerk-shaped 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// Longest session token lifetime [`Config::token_lifetime`] accepts (a day).
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
 /// How long [`Running::shutdown`] waits for in-flight requests before
 /// dropping them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -313,6 +316,10 @@ pub struct Config {
     /// Print every code the emulator "sends" on stdout (they are also
     /// listed at `GET /__emulator/emails`). Default on.
     pub print_codes: bool,
+    /// How long session tokens live (`exp` − `iat`), whole seconds from 1
+    /// to [`MAX_TOKEN_LIFETIME`]. Default 60 s, as Clerk's; tests of token
+    /// refresh use a few seconds.
+    pub token_lifetime: Duration,
     /// Who can sign in. Default [`default_users`].
     pub users: Vec<User>,
     /// Bounds on what it keeps. Default [`Limits::default`].
@@ -332,6 +339,7 @@ impl Default for Config {
             dev_browser: false,
             client_trust: true,
             print_codes: true,
+            token_lifetime: Duration::from_secs(60),
             users: default_users(),
             limits: Limits::default(),
         }
@@ -385,6 +393,12 @@ impl Config {
         self
     }
 
+    /// Sets [`Config::token_lifetime`].
+    pub fn with_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+
     /// Sets [`Config::users`].
     pub fn with_users(mut self, users: Vec<User>) -> Self {
         self.users = users;
@@ -422,6 +436,8 @@ pub(crate) struct Inner {
     pub public: bool,
     /// How long a request body may take to arrive.
     pub body_read_timeout: Duration,
+    /// Session tokens' lifetime (`exp` − `iat`), in seconds.
+    pub token_lifetime_secs: i64,
     /// `http://host:port`, also the `iss` of session tokens.
     pub base_url: String,
     pub keys: keys::Keys,
@@ -466,9 +482,17 @@ fn base_url_for(addr: SocketAddr) -> String {
     format!("http://{}", SocketAddr::new(ip, addr.port()))
 }
 
-/// Checks the users and origins; returns the normalised origins.
+/// Checks the users, the token lifetime and the origins; returns the
+/// normalised origins.
 fn check_config(config: &Config) -> Result<Vec<String>, Error> {
     validate_users(&config.users)?;
+    let lifetime = config.token_lifetime;
+    if lifetime < Duration::from_secs(1)
+        || lifetime > MAX_TOKEN_LIFETIME
+        || lifetime.subsec_nanos() != 0
+    {
+        return Err(Error::InvalidTokenLifetime(lifetime));
+    }
     config
         .allowed_origins
         .iter()
@@ -497,6 +521,7 @@ fn build_state(config: Config, addr: SocketAddr, keys: keys::Keys) -> Result<App
         addr,
         public: config.public,
         body_read_timeout: config.limits.body_read_timeout,
+        token_lifetime_secs: i64::try_from(config.token_lifetime.as_secs()).unwrap_or(i64::MAX),
         base_url,
         keys,
         store: Mutex::new(store::Store::new(&config)),

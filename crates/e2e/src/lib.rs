@@ -73,6 +73,9 @@ pub struct Options {
     /// `/__emulator/emails`. Off by default here until the app has the
     /// code step (issue 10's SDK work flips it on).
     pub client_trust: bool,
+    /// The emulator's session token lifetime (`--token-lifetime`): 60 s as
+    /// Clerk's, or a few seconds for tests that outlive a token.
+    pub token_lifetime: Duration,
     /// Which build to serve.
     pub dist: Dist,
 }
@@ -82,6 +85,7 @@ impl Default for Options {
         Self {
             multi_session: false,
             client_trust: false,
+            token_lifetime: Duration::from_secs(60),
             dist: Dist::Normal,
         }
     }
@@ -494,6 +498,7 @@ async fn start_emulator(addr: SocketAddr, app_url: &str, options: &Options) -> R
         .with_allowed_origins([app_url.to_owned()])
         .with_multi_session(options.multi_session)
         .with_client_trust(options.client_trust)
+        .with_token_lifetime(options.token_lifetime)
         // Tests read codes from /__emulator/emails.
         .with_print_codes(false);
     // The previous test's emulator may still be releasing the port.

@@ -10,11 +10,10 @@ use axum::Router;
 
 use super::identity::Identity;
 use super::params::Params;
-use super::tokens::{mint_token, signer, Azp, TokenSubject};
+use super::tokens::{refresh_last_active_tokens, Azp};
 use super::{client_json, envelope};
 use crate::api_error::ApiError;
 use crate::json as render;
-use crate::keys::Signer;
 use crate::store::{AttemptParams, PasswordAttempt, PrepareParams, SignInStep, Store};
 use crate::AppState;
 
@@ -79,23 +78,16 @@ fn take_step(
     Ok((step, cookie))
 }
 
-/// [`sign_in_answer`] after a step; mints the new session's first token
-/// when the step completed the sign-in.
-fn step_answer(
+/// [`sign_in_answer`] after a step. A step that completed the sign-in
+/// created a session: its first token is minted, as are fresh ones for the
+/// client's other sessions when theirs are stale.
+async fn step_answer(
     state: &AppState,
     identity: &Identity,
-    signer: &Signer,
     azp: Option<&str>,
     (step, cookie): (SignInStep, Option<HeaderValue>),
 ) -> Result<Response, ApiError> {
-    if let Some(session) = &step.session {
-        let subject = TokenSubject {
-            session_id: &session.session_id,
-            user_id: &session.user_id,
-            azp,
-        };
-        mint_token(state, signer, &subject)?;
-    }
+    refresh_last_active_tokens(state, &step.client_id, azp).await?;
     let store = state.store();
     sign_in_answer(
         state,
@@ -115,7 +107,6 @@ async fn sign_ins_create(
     Azp(azp): Azp,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let signer = signer(&state).await?;
     let attempt = PasswordAttempt {
         strategy: params.string("strategy")?,
         identifier: params.string("identifier")?,
@@ -125,7 +116,7 @@ async fn sign_ins_create(
     let step = take_step(&state, &identity, |store| {
         store.sign_in_with_password(identity.client_id(), &device, &attempt, state.multi_session)
     })?;
-    step_answer(&state, &identity, signer, azp.as_deref(), step)
+    step_answer(&state, &identity, azp.as_deref(), step).await
 }
 
 /// `GET /v1/client/sign_ins/{id}`.
@@ -171,7 +162,6 @@ async fn sign_ins_attempt_second_factor(
 ) -> Result<Response, ApiError> {
     let id = sign_in_path(path)?;
     let client_id = caller_client(&identity, &id)?;
-    let signer = signer(&state).await?;
     let attempt = AttemptParams {
         strategy: params.string("strategy")?,
         code: params.string("code")?,
@@ -180,5 +170,5 @@ async fn sign_ins_attempt_second_factor(
     let step = take_step(&state, &identity, |store| {
         store.attempt_second_factor(&client_id, &device, &id, &attempt, state.multi_session)
     })?;
-    step_answer(&state, &identity, signer, azp.as_deref(), step)
+    step_answer(&state, &identity, azp.as_deref(), step).await
 }

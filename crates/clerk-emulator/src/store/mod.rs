@@ -63,13 +63,36 @@ pub(crate) struct SessionRec {
     pub last_active_at: i64,
     pub expire_at: i64,
     pub abandon_at: i64,
-    /// When the first factor was verified, for `factor_verification_age`.
+    /// When the first factor was verified, for `factor_verification_age`
+    /// and the `fva` claim.
     pub first_factor_at: i64,
-    pub last_active_token: Option<String>,
+    /// When a second factor was verified (a TOTP or Client Trust code).
+    pub second_factor_at: Option<i64>,
+    pub last_active_token: Option<RecordedToken>,
     /// Creation order, for `/__emulator/sessions`.
     seq: u64,
     /// When it stopped being active (then it is pruned in time).
     closed_at: Option<i64>,
+}
+
+/// The last session token minted for a session.
+#[derive(Debug, Clone)]
+pub(crate) struct RecordedToken {
+    pub jwt: String,
+    /// Its `exp` claim (seconds since the epoch, real time).
+    pub exp: i64,
+}
+
+/// Whom a session token is for, and the session's claims.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenSubject {
+    pub session_id: String,
+    pub user_id: String,
+    /// Minutes since the first and the second factor were verified (-1:
+    /// never), for the `fva` claim.
+    pub fva: [i64; 2],
+    /// The session's status, for the `sts` claim.
+    pub status: &'static str,
 }
 
 #[derive(Debug, Clone)]
@@ -338,7 +361,10 @@ impl Store {
 
     /// Creates an active session for `user_id` and makes it the client's last
     /// active one.
-    fn create_session(&mut self, client_id: &str, user_id: &str) -> String {
+    /// Creates an active session for `user_id` (who also verified a second
+    /// factor, when `second_factor` says so) and makes it the client's last
+    /// active one.
+    fn create_session(&mut self, client_id: &str, user_id: &str, second_factor: bool) -> String {
         let now = self.now();
         self.prune_closed(now);
         let id = new_id("sess");
@@ -356,6 +382,7 @@ impl Store {
                 expire_at: now + SESSION_EXPIRE_MS,
                 abandon_at: now + SESSION_ABANDON_MS,
                 first_factor_at: now,
+                second_factor_at: second_factor.then_some(now),
                 last_active_token: None,
                 seq,
                 closed_at: None,
@@ -483,13 +510,55 @@ impl Store {
 
     /// Remembers a freshly minted token as the session's
     /// `last_active_token`, if the session is still active.
-    pub fn record_token(&mut self, session_id: &str, jwt: &str) {
+    pub fn record_token(&mut self, session_id: &str, jwt: &str, exp: i64) {
         if let Some(session) = self
             .session_mut(session_id)
             .filter(|s| s.status == SessionStatus::Active)
         {
-            session.last_active_token = Some(jwt.to_owned());
+            session.last_active_token = Some(RecordedToken {
+                jwt: jwt.to_owned(),
+                exp,
+            });
         }
+    }
+
+    /// `factor_verification_age`: minutes since the first and the second
+    /// factor were verified, -1 for a second factor never verified.
+    pub fn factor_age(&self, session: &SessionRec) -> [i64; 2] {
+        let minutes = |at: i64| (self.now() - at).max(0) / 60_000;
+        [
+            minutes(session.first_factor_at),
+            session.second_factor_at.map_or(-1, minutes),
+        ]
+    }
+
+    fn token_subject(&self, session: &SessionRec) -> TokenSubject {
+        TokenSubject {
+            session_id: session.id.clone(),
+            user_id: session.user_id.clone(),
+            fva: self.factor_age(session),
+            status: session.status.as_str(),
+        }
+    }
+
+    /// The client's active sessions whose last token is missing or has
+    /// less than half of `lifetime_secs` left at `now_secs`: client answers
+    /// carry a fresh one for each (clerk-js seeds its token cache from it).
+    pub fn sessions_needing_token(
+        &self,
+        client_id: &str,
+        now_secs: i64,
+        lifetime_secs: i64,
+    ) -> Vec<TokenSubject> {
+        self.client_sessions(client_id)
+            .filter(|s| s.status == SessionStatus::Active)
+            .filter(|s| {
+                s.last_active_token
+                    .as_ref()
+                    .is_none_or(|t| (t.exp - now_secs) * 2 < lifetime_secs)
+            })
+            .map(|s| self.token_subject(s))
+            .collect()
     }
 
     /// One of the client's visible sessions (removed ones are gone), or 404.
@@ -501,8 +570,12 @@ impl Store {
     }
 
     /// A session of the client that may get a token: 404 when it is not the
-    /// client's, 401 when it is no longer active. Returns its user's id.
-    pub fn session_for_token(&self, client_id: &str, session_id: &str) -> Result<String, ApiError> {
+    /// client's, 401 when it is no longer active.
+    pub fn session_for_token(
+        &self,
+        client_id: &str,
+        session_id: &str,
+    ) -> Result<TokenSubject, ApiError> {
         let session = self
             .session(session_id)
             .filter(|s| s.client_id == client_id)
@@ -513,7 +586,7 @@ impl Store {
                 session.status.as_str()
             )));
         }
-        Ok(session.user_id.clone())
+        Ok(self.token_subject(session))
     }
 
     /// Makes an active session its client's last active one and bumps its

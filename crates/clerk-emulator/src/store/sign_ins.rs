@@ -95,20 +95,13 @@ pub(crate) struct AttemptParams {
     pub code: Option<String>,
 }
 
-/// Where a sign-in stands after a step.
+/// Where a sign-in stands after a step (its record says whether it
+/// completed, and the session it created).
 #[derive(Debug)]
 pub(crate) struct SignInStep {
     /// The caller's client, or a new one (to bind).
     pub client_id: String,
     pub sign_in_id: String,
-    /// The session it created, when the step completed it.
-    pub session: Option<NewSession>,
-}
-
-#[derive(Debug)]
-pub(crate) struct NewSession {
-    pub session_id: String,
-    pub user_id: String,
 }
 
 impl Store {
@@ -172,20 +165,14 @@ impl Store {
             second_factor: None,
             created_session_id: None,
         };
-        let session = (status == SignInStatus::Complete).then(|| {
-            let session_id = self.create_session(&client_id, &user_id);
-            record.created_session_id = Some(session_id.clone());
-            NewSession {
-                session_id,
-                user_id,
-            }
-        });
+        if status == SignInStatus::Complete {
+            record.created_session_id = Some(self.create_session(&client_id, &user_id, false));
+        }
         let sign_in_id = record.id.clone();
         self.insert_sign_in(record);
         Ok(SignInStep {
             client_id,
             sign_in_id,
-            session,
         })
     }
 
@@ -387,10 +374,10 @@ impl Store {
         if strategy == Strategy::EmailCode {
             self.trust(device.key(client_id), &user_id);
         }
-        let session_id = self.create_session(client_id, &user_id);
+        let session_id = self.create_session(client_id, &user_id, true);
         if let Some(record) = self.sign_ins.get_mut(sign_in_id) {
             record.status = SignInStatus::Complete;
-            record.created_session_id = Some(session_id.clone());
+            record.created_session_id = Some(session_id);
         }
         if let Some(client) = self.clients.get_mut(client_id) {
             client.sign_in_id = None;
@@ -398,10 +385,6 @@ impl Store {
         Ok(SignInStep {
             client_id: client_id.to_owned(),
             sign_in_id: sign_in_id.to_owned(),
-            session: Some(NewSession {
-                session_id,
-                user_id,
-            }),
         })
     }
 

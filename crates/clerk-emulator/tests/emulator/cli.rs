@@ -68,6 +68,18 @@ fn listening_url(rx: &mpsc::Receiver<String>) -> String {
         .to_owned()
 }
 
+/// Waits for a child spawned with stderr piped to exit; its status and
+/// what it wrote on stderr.
+fn exit_and_stderr(child: Child) -> (std::process::ExitStatus, String) {
+    let mut guard = Guard(child);
+    let status = wait_exit(&mut guard);
+    let mut stderr = String::new();
+    if let Some(mut pipe) = guard.0.stderr.take() {
+        pipe.read_to_string(&mut stderr).expect("stderr");
+    }
+    (status, stderr)
+}
+
 /// Waits (with a timeout) for the child to exit and returns its status.
 fn wait_exit(guard: &mut Guard) -> std::process::ExitStatus {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
@@ -101,10 +113,11 @@ async fn binary_prints_banner_serves_and_exits_on_sigterm() {
             clerk_emulator::publishable_key_for(&format!("127.0.0.1:{port}"))
         )
     );
-    let rest: Vec<String> = (0..5).map(|_| next_line(&rx)).collect();
+    let rest: Vec<String> = (0..7).map(|_| next_line(&rx)).collect();
     let rest = rest.join("\n");
     assert!(rest.contains("http://127.0.0.1:3000"), "{rest}");
     assert!(rest.contains("multi-session"), "{rest}");
+    assert!(rest.contains("session tokens: 60 s"), "{rest}");
     assert!(
         rest.contains("demo@example.com / demo-password-1"),
         "{rest}"
@@ -216,12 +229,7 @@ fn bad_users_files_are_clear_errors() {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn");
-        let mut guard = Guard(child);
-        let status = wait_exit(&mut guard);
-        let mut stderr = String::new();
-        if let Some(mut pipe) = guard.0.stderr.take() {
-            pipe.read_to_string(&mut stderr).expect("stderr");
-        }
+        let (status, stderr) = exit_and_stderr(child);
         assert_eq!(status.code(), Some(2), "{name}: {stderr}");
         assert!(stderr.contains("clerk-emulator:"), "{name}: {stderr}");
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
@@ -342,4 +350,46 @@ async fn no_client_trust_signs_in_with_a_password_alone() {
     assert_eq!(line_containing(&rx, "client trust:"), "client trust: off");
     let signed = password_sign_in(&client(), &url).await;
     assert_eq!(signed["response"]["status"], "complete");
+}
+
+#[tokio::test]
+async fn the_token_lifetime_flag_is_used_and_checked() {
+    let (_guard, rx) = spawn(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--token-lifetime",
+        "5",
+        "--no-client-trust",
+    ]);
+    let url = listening_url(&rx);
+    assert_eq!(
+        line_containing(&rx, "session tokens:"),
+        "session tokens: 5 s"
+    );
+    let signed = password_sign_in(&client(), &url).await;
+    let jwt = str_at(&signed, "/client/sessions/0/last_active_token/jwt");
+    let jwks = ok_json(
+        client()
+            .get(format!("{url}/.well-known/jwks.json"))
+            .send()
+            .await
+            .expect("sent"),
+    )
+    .await;
+    let claims = verify_jwt(&jwks, &jwt, &url);
+    let iat = claims["iat"].as_i64().expect("iat");
+    assert_eq!(claims["exp"].as_i64(), Some(iat + 5));
+
+    for bad in ["0", "86401", "soon"] {
+        let child = Command::new(BIN)
+            .args(["--addr", "127.0.0.1:0", "--token-lifetime", bad])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let (status, stderr) = exit_and_stderr(child);
+        assert_eq!(status.code(), Some(2), "{bad}: {stderr}");
+        assert!(stderr.contains("token"), "{bad}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{bad}: {stderr}");
+    }
 }

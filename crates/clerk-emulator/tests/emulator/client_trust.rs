@@ -24,9 +24,10 @@ fn attempt_path(id: &str) -> String {
     format!("{SIGN_INS}/{id}/attempt_second_factor")
 }
 
+/// Helpers of the code step, for the other modules too.
 impl Emu {
     /// A password sign-in; the envelope, whatever its status.
-    async fn password(&self, (email, password): (&str, &str)) -> Value {
+    pub(crate) async fn password(&self, (email, password): (&str, &str)) -> Value {
         ok_json(
             self.post_form(SIGN_INS, &[("identifier", email), ("password", password)])
                 .await,
@@ -34,7 +35,7 @@ impl Emu {
         .await
     }
 
-    async fn prepare_email_code(&self, sign_in: &Value) -> Value {
+    pub(crate) async fn prepare_email_code(&self, sign_in: &Value) -> Value {
         let id = str_at(sign_in, "/response/id");
         let email_id = str_at(
             sign_in,
@@ -50,7 +51,7 @@ impl Emu {
         .await
     }
 
-    async fn attempt_code(&self, sign_in_id: &str, code: &str) -> reqwest::Response {
+    pub(crate) async fn attempt_code(&self, sign_in_id: &str, code: &str) -> reqwest::Response {
         self.post_form(
             &attempt_path(sign_in_id),
             &[("strategy", "email_code"), ("code", code)],
@@ -69,7 +70,7 @@ impl Emu {
     }
 
     /// The whole code step: prepare, read the outbox, attempt.
-    async fn confirm_with_code(&self, sign_in: &Value, to: &str) -> Value {
+    pub(crate) async fn confirm_with_code(&self, sign_in: &Value, to: &str) -> Value {
         self.prepare_email_code(sign_in).await;
         let code = self.last_code(to).await;
         let id = str_at(sign_in, "/response/id");

@@ -14,3 +14,4 @@ mod mfa;
 mod props;
 mod schema;
 mod security;
+mod tokens;
