@@ -1,5 +1,7 @@
 //! Clerk-shaped error responses: `{"errors":[{code,message,long_message,meta}],"clerk_trace_id":...}`.
 
+use std::borrow::Cow;
+
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
@@ -14,7 +16,8 @@ pub(crate) struct ApiError(Box<Details>);
 #[derive(Debug, Clone)]
 pub(crate) struct Details {
     pub status: StatusCode,
-    pub code: &'static str,
+    /// Clerk's code: one of the catalogue's, or a fault's own.
+    pub code: Cow<'static, str>,
     pub message: String,
     pub long_message: String,
     pub meta: Map<String, Value>,
@@ -31,7 +34,7 @@ impl ApiError {
     ) -> Self {
         Self(Box::new(Details {
             status,
-            code,
+            code: Cow::Borrowed(code),
             message: message.into(),
             long_message: long_message.into(),
             meta: Map::new(),
@@ -218,6 +221,27 @@ impl ApiError {
             "verification_failed",
             "failed",
             "Too many failed attempts. You have to try again with the same or another method.",
+        )
+    }
+
+    /// A test hook's status change a session cannot take.
+    pub fn invalid_action_for_session(id: &str, action: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_action_for_session",
+            "Invalid action for user session",
+            format!("Unable to {action} session {id}"),
+        )
+    }
+
+    /// Clerk's bot protection asks for a CAPTCHA (an injected fault only:
+    /// the emulator has no bot protection).
+    pub fn requires_captcha() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "requires_captcha",
+            "CAPTCHA verification is required",
+            "CAPTCHA verification is required",
         )
     }
 

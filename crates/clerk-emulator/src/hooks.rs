@@ -1,6 +1,6 @@
-//! Test hooks under `/__emulator/`: sessions, fault injection, the request
-//! log, the outbox of codes sent, the emulator's clock and reset. They are
-//! not part of Clerk's API.
+//! Test hooks under `/__emulator/`: sessions (listed, and marked pending
+//! with tasks), fault injection, the request log, the outbox of codes
+//! sent, the emulator's clock and reset. They are not part of Clerk's API.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, State};
@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use crate::api_error::ApiError;
 use crate::request_log::{LogEntry, RequestLog};
+use crate::store::{SessionRec, SessionStatus};
 use crate::{AppState, Limits};
 
 /// Longest delay a fault may ask for (ms), so a typo cannot hang a suite.
@@ -70,7 +71,15 @@ pub(crate) struct Fault {
     pub path: Option<String>,
     #[serde(default)]
     pub method: Option<String>,
+    /// The Clerk error code of the body (`requires_captcha` brings Clerk's
+    /// own message and a 401 by default).
+    #[serde(default)]
+    pub code: Option<String>,
 }
+
+/// Fault codes with Clerk's body and status: `requires_captcha` is what
+/// `GET /v1/client` answers when bot protection wants a CAPTCHA.
+const CAPTCHA_CODE: &str = "requires_captcha";
 
 /// Whether a fault's `path` matches a request path: a prefix, in which a
 /// `*` segment stands for any one non-empty segment (so
@@ -107,6 +116,19 @@ impl Fault {
                 .method
                 .as_deref()
                 .is_none_or(|m| m.eq_ignore_ascii_case(method))
+    }
+
+    /// The Clerk-shaped body of a status fault.
+    pub fn error(&self, status: StatusCode) -> ApiError {
+        let mut err = match self.code.as_deref() {
+            Some(CAPTCHA_CODE) => ApiError::requires_captcha(),
+            _ => ApiError::injected(status),
+        };
+        err.status = status;
+        if let Some(code) = self.code.as_deref().filter(|c| *c != CAPTCHA_CODE) {
+            err.code = code.to_owned().into();
+        }
+        err.meta("injected", Value::Bool(true))
     }
 
     /// The kind recorded in the request log.
@@ -149,6 +171,7 @@ impl HookState {
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/__emulator/sessions", get(sessions_index))
+        .route("/__emulator/sessions/{id}", post(sessions_update))
         .route(
             "/__emulator/faults",
             get(faults_index).post(faults_create).delete(faults_destroy),
@@ -172,16 +195,95 @@ async fn sessions_index(State(state): State<AppState>) -> Json<Value> {
     let list: Vec<Value> = store
         .sessions_in_creation_order()
         .into_iter()
-        .map(|s| {
-            json!({
-                "id": s.id,
-                "status": s.status.as_str(),
-                "client_id": s.client_id,
-                "user_id": s.user_id,
-            })
-        })
+        .map(session_json)
         .collect();
     Json(Value::Array(list))
+}
+
+/// Most tasks a pending session may have, and the longest task key.
+const MAX_TASKS: usize = 10;
+const MAX_TASK_KEY: usize = 64;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SessionChange {
+    status: String,
+    #[serde(default)]
+    tasks: Vec<TaskSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaskSpec {
+    key: String,
+}
+
+fn session_json(s: &SessionRec) -> Value {
+    let tasks: Vec<Value> = s.tasks.iter().map(|key| json!({"key": key})).collect();
+    json!({
+        "id": s.id,
+        "status": s.status.as_str(),
+        "client_id": s.client_id,
+        "user_id": s.user_id,
+        "tasks": tasks,
+    })
+}
+
+/// `POST /__emulator/sessions/{id}` with `{"status": "pending", "tasks":
+/// [{"key": "choose-organization"}]}` (or `{"status": "active"}`): marks a
+/// live session pending with tasks, or active again.
+async fn sessions_update(
+    State(state): State<AppState>,
+    path: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    _: JsonContentType,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let id = path
+        .map(|Path(id)| id)
+        .map_err(|_| ApiError::session_not_found("(undecodable id)"))?;
+    let change: SessionChange = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::malformed_body(format!(
+            "Expected {{\"status\": \"pending\"|\"active\", \"tasks\": [{{\"key\": ...}}]}}: {e}"
+        ))
+    })?;
+    let tasks: Vec<String> = change.tasks.into_iter().map(|t| t.key).collect();
+    let status = match change.status.as_str() {
+        "pending" if tasks.is_empty() => {
+            return Err(ApiError::param_missing("tasks"));
+        }
+        "pending" => SessionStatus::Pending,
+        "active" if !tasks.is_empty() => {
+            return Err(ApiError::param_invalid(
+                "tasks",
+                "An active session has no tasks.",
+            ));
+        }
+        "active" => SessionStatus::Active,
+        _ => {
+            return Err(ApiError::param_invalid(
+                "status",
+                "status must be \"pending\" or \"active\".",
+            ))
+        }
+    };
+    let plain = |key: &String| {
+        !key.is_empty()
+            && key.len() <= MAX_TASK_KEY
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if tasks.len() > MAX_TASKS || !tasks.iter().all(plain) {
+        return Err(ApiError::param_invalid(
+            "tasks",
+            format!(
+                "At most {MAX_TASKS} tasks, each a key of 1 to {MAX_TASK_KEY} letters, digits, - and _."
+            ),
+        ));
+    }
+    let mut store = state.store();
+    let session = store.set_session_tasks(&id, status, tasks)?;
+    Ok(Json(session_json(session)))
 }
 
 /// `GET /__emulator/faults`.
@@ -197,6 +299,25 @@ async fn faults_create(
 ) -> Result<Response, ApiError> {
     let mut fault: Fault = serde_json::from_slice(&body)
         .map_err(|e| ApiError::malformed_body(format!("Expected a fault object: {e}")))?;
+    if let Some(code) = fault.code.as_deref() {
+        let plain = !code.is_empty()
+            && code.len() <= 64
+            && code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !plain {
+            return Err(ApiError::param_invalid(
+                "code",
+                "code must be 1 to 64 lower-case letters, digits and underscores.",
+            ));
+        }
+        if code == CAPTCHA_CODE && fault.status.is_none() && !fault.drop {
+            fault.status = Some(401);
+        }
+        if fault.status.is_none() {
+            return Err(ApiError::param_missing("status"));
+        }
+    }
     if !(1..=MAX_FAULT_COUNT).contains(&fault.count) {
         return Err(ApiError::param_invalid(
             "count",

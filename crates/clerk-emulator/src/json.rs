@@ -98,7 +98,13 @@ pub(crate) fn public_user_data(user: &UserRec, base_url: &str) -> Value {
 pub(crate) fn session(store: &Store, s: &SessionRec, base_url: &str) -> Value {
     let user_rec = store.user(&s.user_id);
     let token = match (&s.last_active_token, s.status) {
-        (Some(token), SessionStatus::Active) => json!({"object": "token", "jwt": token.jwt}),
+        (Some(token), status) if status.is_live() => {
+            json!({"object": "token", "jwt": token.jwt})
+        }
+        _ => Value::Null,
+    };
+    let tasks = match s.status {
+        SessionStatus::Pending => s.tasks.iter().map(|key| json!({"key": key})).collect(),
         _ => Value::Null,
     };
     json!({
@@ -111,7 +117,7 @@ pub(crate) fn session(store: &Store, s: &SessionRec, base_url: &str) -> Value {
         "last_active_token": token,
         "last_active_organization_id": null,
         "actor": null,
-        "tasks": null,
+        "tasks": tasks,
         "user": user_rec.map(|u| user(u, base_url)).unwrap_or(Value::Null),
         "public_user_data": user_rec.map(|u| public_user_data(u, base_url)).unwrap_or(Value::Null),
         "factor_verification_age": store.factor_age(s),

@@ -38,14 +38,24 @@ pub(crate) struct UserRec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SessionStatus {
     Active,
+    /// Signed in, with tasks left (such as choosing an organization):
+    /// clerk-js counts it as signed out unless the app opts in.
+    Pending,
     Ended,
     Removed,
 }
 
 impl SessionStatus {
+    /// Active or pending: the session stands, gets tokens and may be
+    /// touched, ended or removed.
+    pub fn is_live(self) -> bool {
+        matches!(self, SessionStatus::Active | SessionStatus::Pending)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             SessionStatus::Active => "active",
+            SessionStatus::Pending => "pending",
             SessionStatus::Ended => "ended",
             SessionStatus::Removed => "removed",
         }
@@ -69,6 +79,8 @@ pub(crate) struct SessionRec {
     /// When a second factor was verified (a TOTP or Client Trust code).
     pub second_factor_at: Option<i64>,
     pub last_active_token: Option<RecordedToken>,
+    /// The keys of a pending session's tasks (`choose-organization`...).
+    pub tasks: Vec<String>,
     /// Creation order, for `/__emulator/sessions`.
     seq: u64,
     /// When it stopped being active (then it is pruned in time).
@@ -347,8 +359,7 @@ impl Store {
     }
 
     pub fn has_active_session(&self, client_id: &str) -> bool {
-        self.client_sessions(client_id)
-            .any(|s| s.status == SessionStatus::Active)
+        self.client_sessions(client_id).any(|s| s.status.is_live())
     }
 
     pub fn session(&self, id: &str) -> Option<&SessionRec> {
@@ -384,6 +395,7 @@ impl Store {
                 first_factor_at: now,
                 second_factor_at: second_factor.then_some(now),
                 last_active_token: None,
+                tasks: Vec::new(),
                 seq,
                 closed_at: None,
             },
@@ -426,8 +438,8 @@ impl Store {
         };
         session.status = status;
         session.updated_at = now;
-        let newly_closed = status != SessionStatus::Active && session.closed_at.is_none();
-        if status != SessionStatus::Active {
+        let newly_closed = !status.is_live() && session.closed_at.is_none();
+        if !status.is_live() {
             session.last_active_token = None;
         }
         if newly_closed {
@@ -448,13 +460,13 @@ impl Store {
             .get(client_id)
             .and_then(|c| c.last_active_session_id.as_deref())
             .and_then(|id| self.session(id))
-            .is_some_and(|s| s.status == SessionStatus::Active);
+            .is_some_and(|s| s.status.is_live());
         if current_ok {
             return;
         }
         let next = self
             .client_sessions(client_id)
-            .filter(|s| s.status == SessionStatus::Active)
+            .filter(|s| s.status.is_live())
             .max_by_key(|s| s.last_active_at)
             .map(|s| s.id.clone());
         if let Some(client) = self.clients.get_mut(client_id) {
@@ -511,10 +523,7 @@ impl Store {
     /// Remembers a freshly minted token as the session's
     /// `last_active_token`, if the session is still active.
     pub fn record_token(&mut self, session_id: &str, jwt: &str, exp: i64) {
-        if let Some(session) = self
-            .session_mut(session_id)
-            .filter(|s| s.status == SessionStatus::Active)
-        {
+        if let Some(session) = self.session_mut(session_id).filter(|s| s.status.is_live()) {
             session.last_active_token = Some(RecordedToken {
                 jwt: jwt.to_owned(),
                 exp,
@@ -551,7 +560,7 @@ impl Store {
         lifetime_secs: i64,
     ) -> Vec<TokenSubject> {
         self.client_sessions(client_id)
-            .filter(|s| s.status == SessionStatus::Active)
+            .filter(|s| s.status.is_live())
             .filter(|s| {
                 s.last_active_token
                     .as_ref()
@@ -580,7 +589,7 @@ impl Store {
             .session(session_id)
             .filter(|s| s.client_id == client_id)
             .ok_or_else(|| ApiError::session_not_found(session_id))?;
-        if session.status != SessionStatus::Active {
+        if !session.status.is_live() {
             return Err(ApiError::authentication_invalid(format!(
                 "Session {session_id} is {}; tokens are only issued for active sessions.",
                 session.status.as_str()
@@ -596,7 +605,7 @@ impl Store {
         let session = self
             .session_mut(session_id)
             .ok_or_else(|| ApiError::session_not_found(session_id))?;
-        if session.status != SessionStatus::Active {
+        if !session.status.is_live() {
             return Err(ApiError::authentication_invalid(format!(
                 "Session {session_id} is {}; only an active session can be touched.",
                 session.status.as_str()
@@ -612,12 +621,40 @@ impl Store {
         Ok(())
     }
 
+    /// The test hook's status change: a live session becomes pending with
+    /// `tasks` (at least one), or active again (no tasks).
+    pub fn set_session_tasks(
+        &mut self,
+        session_id: &str,
+        status: SessionStatus,
+        tasks: Vec<String>,
+    ) -> Result<&SessionRec, ApiError> {
+        let now = self.now();
+        let session = self
+            .session_mut(session_id)
+            .ok_or_else(|| ApiError::session_not_found(session_id))?;
+        if !session.status.is_live() {
+            return Err(ApiError::invalid_action_for_session(
+                session_id,
+                &format!("mark {} as {}", session.status.as_str(), status.as_str()),
+            ));
+        }
+        session.status = status;
+        session.tasks = tasks;
+        session.updated_at = now;
+        // Its next token says so (`sts`).
+        session.last_active_token = None;
+        let client_id = session.client_id.clone();
+        if let Some(client) = self.clients.get_mut(&client_id) {
+            client.updated_at = now;
+        }
+        self.session(session_id)
+            .ok_or_else(|| ApiError::session_not_found(session_id))
+    }
+
     /// Ends an active session; an ended one stays as it is.
     pub fn end_session(&mut self, session_id: &str) -> Result<(), ApiError> {
-        if self
-            .session(session_id)
-            .is_some_and(|s| s.status == SessionStatus::Active)
-        {
+        if self.session(session_id).is_some_and(|s| s.status.is_live()) {
             self.set_status(session_id, SessionStatus::Ended);
         }
         Ok(())

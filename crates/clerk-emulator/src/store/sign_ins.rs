@@ -6,7 +6,7 @@
 //! attempt is a record on its client (`client.sign_in`) until it completes
 //! or a newer attempt replaces it; completing it creates the session.
 
-use super::{SessionStatus, Store};
+use super::Store;
 use crate::api_error::ApiError;
 use crate::factors::outbox::Email;
 use crate::factors::{totp, Refusal, Strategy, Verification};
@@ -191,7 +191,7 @@ impl Store {
         if let Some(user_id) = user_id {
             if self
                 .client_sessions(client_id)
-                .any(|s| s.user_id == user_id && s.status == SessionStatus::Active)
+                .any(|s| s.user_id == user_id && s.status.is_live())
             {
                 return Err(ApiError::identifier_already_signed_in());
             }

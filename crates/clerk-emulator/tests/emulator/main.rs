@@ -11,6 +11,7 @@ mod flows;
 mod limits;
 mod load;
 mod mfa;
+mod pending;
 mod props;
 mod schema;
 mod security;
