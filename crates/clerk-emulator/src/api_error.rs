@@ -224,6 +224,45 @@ impl ApiError {
         )
     }
 
+    pub fn sign_up_not_found(id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "resource_not_found",
+            "Sign up not found",
+            format!("No sign up was found with id {id}"),
+        )
+    }
+
+    /// An e-mail address that already belongs to a user.
+    pub fn identifier_exists(name: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "form_identifier_exists",
+            "That email address is taken. Please try another.",
+            "That email address is taken. Please try another.",
+        )
+        .param(name)
+    }
+
+    pub fn password_too_short(min: usize) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "form_password_length_too_short",
+            format!("Passwords must be {min} characters or more."),
+            format!("Passwords must be {min} characters or more."),
+        )
+        .param("password")
+    }
+
+    pub fn user_quota_exceeded(max: usize) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "user_quota_exceeded",
+            "user quota exceeded",
+            format!("You have reached your limit of {max} users."),
+        )
+    }
+
     /// A test hook's status change a session cannot take.
     pub fn invalid_action_for_session(id: &str, action: &str) -> Self {
         Self::new(

@@ -4,7 +4,9 @@
 use serde_json::{json, Value};
 
 use crate::factors::{Strategy, Verification};
-use crate::store::{ClientRec, SessionRec, SessionStatus, SignInRec, Store, UserRec};
+use crate::store::{
+    ClientRec, SessionRec, SessionStatus, SignInRec, SignUpRec, Store, UserRec, MIN_PASSWORD_LENGTH,
+};
 
 /// Cookie lifetime (one year); `cookie_expires_at` is the client's creation,
 /// when the cookie is set, plus this.
@@ -140,12 +142,16 @@ pub(crate) fn client(store: &Store, c: &ClientRec, base_url: &str, with_cookie: 
         .current_sign_in(&c.id)
         .map(|s| sign_in(store, s, base_url))
         .unwrap_or(Value::Null);
+    let sign_up = store
+        .current_sign_up(&c.id)
+        .map(|s| sign_up(s, store.now()))
+        .unwrap_or(Value::Null);
     json!({
         "object": "client",
         "id": c.id,
         "sessions": sessions,
         "sign_in": sign_in,
-        "sign_up": null,
+        "sign_up": sign_up,
         "last_active_session_id": c.last_active_session_id,
         "cookie_expires_at": cookie_expires_at,
         "captcha_bypass": false,
@@ -227,6 +233,57 @@ pub(crate) fn sign_in(store: &Store, s: &SignInRec, base_url: &str) -> Value {
     })
 }
 
+/// A sign-up attempt (`Client.SignUp`), as the hosted sign-up page makes
+/// it: e-mail address and password, the address verified by a code.
+pub(crate) fn sign_up(s: &SignUpRec, now: i64) -> Value {
+    let status = if s.is_complete() {
+        "complete"
+    } else if s.is_abandoned(now) {
+        "abandoned"
+    } else {
+        "missing_requirements"
+    };
+    let verified = s.verification.status(now) == crate::factors::VerificationStatus::Verified;
+    let next_action = if verified { "" } else { "needs_attempt" };
+    json!({
+        "object": "sign_up_attempt",
+        "id": s.id,
+        "status": status,
+        "required_fields": ["email_address", "password"],
+        "optional_fields": ["first_name", "last_name"],
+        "missing_fields": [],
+        "unverified_fields": if verified { vec![] } else { vec!["email_address"] },
+        "verifications": {
+            "email_address": {
+                "status": s.verification.status(now).as_str(),
+                "strategy": "email_code",
+                "attempts": s.verification.attempts,
+                "expire_at": s.verification.expire_at,
+                "next_action": next_action,
+                "supported_strategies": ["email_code"],
+            },
+            "phone_number": null,
+            "web3_wallet": null,
+            "external_account": null,
+        },
+        "username": null,
+        "email_address": s.email,
+        "phone_number": null,
+        "web3_wallet": null,
+        "password_enabled": true,
+        "first_name": s.first_name,
+        "last_name": s.last_name,
+        "unsafe_metadata": {},
+        "public_metadata": {},
+        "custom_action": false,
+        "external_id": null,
+        "created_session_id": s.created_session_id,
+        "created_user_id": s.created_user_id,
+        "abandon_at": s.abandon_at,
+        "legal_accepted_at": null,
+    })
+}
+
 fn attribute(enabled: bool, first_factor: bool, verifications: &[&str]) -> Value {
     second_factor_attribute(enabled, first_factor, verifications, &[])
 }
@@ -290,8 +347,9 @@ fn display_config(dev_browser: bool, base_url: &str) -> Value {
         "logo_image_url": null,
         "favicon_image_url": null,
         "home_url": base_url,
-        "sign_in_url": "",
-        "sign_up_url": "",
+        // The hosted pages (the offline Account Portal).
+        "sign_in_url": format!("{base_url}/sign-in"),
+        "sign_up_url": format!("{base_url}/sign-up"),
         "user_profile_url": "",
         "waitlist_url": "",
         "after_sign_in_url": "",
@@ -364,7 +422,7 @@ fn user_settings() -> Value {
         },
         "password_settings": {
             "disable_hibp": true,
-            "min_length": 8,
+            "min_length": MIN_PASSWORD_LENGTH,
             "max_length": 72,
             "require_special_char": false,
             "require_numbers": false,

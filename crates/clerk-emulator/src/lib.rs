@@ -14,9 +14,12 @@
 //!   (Client Trust's e-mail code, TOTP), `/v1/client/sessions` (DELETE),
 //!   `/v1/client/sessions/{id}` and its `touch`, `end`, `remove` and
 //!   `tokens`, `/v1/dev_browser`, plus `/.well-known/jwks.json`.
+//! - An offline Account Portal: hosted sign-in and sign-up pages at
+//!   `/sign-in` and `/sign-up` (plain HTML forms), which send the browser
+//!   back to an allowed `redirect_url`.
 //! - Test hooks under `/__emulator/`: the sessions (closed ones for a
-//!   while), fault injection, the request log, the codes sent
-//!   (`emails`), the emulator's clock and a reset.
+//!   while, and marking one pending), fault injection, the request log,
+//!   the codes sent (`emails`), the emulator's clock and a reset.
 //!
 //! Client Trust is on by default ([`Config::client_trust`]), as on Clerk
 //! applications created since November 2025: a password sign-in from a
@@ -62,6 +65,7 @@ mod error;
 mod factors;
 mod fapi;
 mod hooks;
+mod hosted;
 mod ids;
 mod json;
 mod keys;
@@ -299,7 +303,9 @@ pub struct Config {
     /// the request log) and sign in as the seeded users. Default off.
     pub public: bool,
     /// Origins (`scheme://host[:port]`) that get CORS headers with
-    /// credentials. Default `http://127.0.0.1:8080` and `http://localhost:8080`.
+    /// credentials, and that the hosted pages may send the browser back to
+    /// (`redirect_url`). Default `http://127.0.0.1:8080` and
+    /// `http://localhost:8080`.
     pub allowed_origins: Vec<String>,
     /// Allow several sessions per client (a second sign-in adds a session)
     /// instead of answering `session_exists`. Default off.
@@ -505,6 +511,7 @@ fn check_config(config: &Config) -> Result<Vec<String>, Error> {
 fn app(state: AppState) -> axum::Router {
     let routes = fapi::router()
         .merge(hooks::router())
+        .merge(hosted::router())
         .method_not_allowed_fallback(fapi::method_not_allowed)
         .fallback(fapi::not_found)
         .with_state(state.clone());

@@ -15,8 +15,10 @@ pub(crate) const OUTBOX_CAP: usize = 1000;
 pub(crate) struct Email {
     pub to: String,
     pub code: String,
-    /// The sign-in the code is for.
+    /// The sign-in the code is for, if it is for one.
     pub sign_in_id: Option<String>,
+    /// The sign-up the code is for, if it is for one.
+    pub sign_up_id: Option<String>,
     /// Milliseconds since the epoch, on the emulator's clock.
     pub sent_at: i64,
 }
@@ -40,11 +42,11 @@ impl Outbox {
     /// one line for it.
     pub fn send(&mut self, email: Email) {
         if self.print {
-            let about = email
-                .sign_in_id
-                .as_deref()
-                .map(|id| format!(" (sign-in {id})"))
-                .unwrap_or_default();
+            let about = match (&email.sign_in_id, &email.sign_up_id) {
+                (Some(id), _) => format!(" (sign-in {id})"),
+                (None, Some(id)) => format!(" (sign-up {id})"),
+                (None, None) => String::new(),
+            };
             // Nobody to tell if stdout is gone; the hook still has it.
             let _ = writeln!(
                 std::io::stdout().lock(),
@@ -83,6 +85,7 @@ mod tests {
             to: format!("u{n}@example.com"),
             code: format!("{n:06}"),
             sign_in_id: None,
+            sign_up_id: None,
             sent_at: 0,
         }
     }

@@ -163,6 +163,24 @@ impl FromRequestParts<AppState> for Identity {
 }
 
 impl Identity {
+    /// The caller of a hosted page: as for the FAPI, except that in cookie
+    /// mode a cookie that does not verify counts as none (the page starts a
+    /// new client over it). `None` for a missing or forged dev-browser
+    /// token.
+    pub fn for_page(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Option<Identity> {
+        match identify(state, headers, uri) {
+            Ok(identity) => Some(identity),
+            Err(_) if !state.dev_browser => Some(Identity {
+                binding: Binding::Cookie {
+                    secure: is_https(headers),
+                },
+                client_id: None,
+                stale_cookie: false,
+            }),
+            Err(_) => None,
+        }
+    }
+
     /// The caller's client, if it has one.
     pub fn client_id(&self) -> Option<&str> {
         self.client_id.as_deref()

@@ -12,10 +12,12 @@ use crate::ids::{new_id, now_ms};
 use crate::Config;
 
 mod sign_ins;
+mod sign_ups;
 
 pub(crate) use sign_ins::{
-    AttemptParams, Device, PasswordAttempt, PrepareParams, SignInRec, SignInStep,
+    AttemptParams, Device, PasswordAttempt, PrepareParams, SignInRec, SignInStatus, SignInStep,
 };
+pub(crate) use sign_ups::{SignUpParams, SignUpRec, MIN_PASSWORD_LENGTH};
 
 /// How long a session lives, as Clerk's defaults (7 days / 30 days).
 const SESSION_EXPIRE_MS: i64 = 7 * 24 * 3600 * 1000;
@@ -127,6 +129,8 @@ pub(crate) struct ClientRec {
     /// The sign-in in progress (`client.sign_in`), until it completes or a
     /// newer one replaces it.
     pub sign_in_id: Option<String>,
+    /// The sign-up in progress (`client.sign_up`), until it completes.
+    pub sign_up_id: Option<String>,
 }
 
 /// What a `__client` cookie's client id and token name.
@@ -154,6 +158,9 @@ pub(crate) struct Store {
     /// Sign-in attempts by id, and their ids oldest first (for the cap).
     sign_ins: HashMap<String, SignInRec>,
     sign_in_order: VecDeque<String>,
+    /// Sign-up attempts by id, and their ids oldest first (for the cap).
+    sign_ups: HashMap<String, SignUpRec>,
+    sign_up_order: VecDeque<String>,
     /// Devices (a client, or a dev browser) and users that completed Client
     /// Trust's code step together, oldest first.
     trusted: VecDeque<(String, String)>,
@@ -182,6 +189,8 @@ impl Store {
             dev_browsers: HashMap::new(),
             sign_ins: HashMap::new(),
             sign_in_order: VecDeque::new(),
+            sign_ups: HashMap::new(),
+            sign_up_order: VecDeque::new(),
             trusted: VecDeque::new(),
             outbox: Outbox::new(config.print_codes),
             client_trust: config.client_trust,
@@ -218,6 +227,8 @@ impl Store {
         self.dev_browsers.clear();
         self.sign_ins.clear();
         self.sign_in_order.clear();
+        self.sign_ups.clear();
+        self.sign_up_order.clear();
         self.trusted.clear();
         self.outbox.clear();
         self.clock_offset_ms = 0;
@@ -314,6 +325,7 @@ impl Store {
                 last_used,
                 rotating_token: new_id("rot"),
                 sign_in_id: None,
+                sign_up_id: None,
             },
         );
         id

@@ -308,6 +308,7 @@ impl Store {
                     to: email,
                     code: verification.code().unwrap_or_default().to_owned(),
                     sign_in_id: Some(sign_in_id.to_owned()),
+                    sign_up_id: None,
                     sent_at: now,
                 });
                 verification
@@ -396,7 +397,7 @@ impl Store {
 
     /// Remembers that the device signed the user in with a code; the
     /// oldest trust is forgotten beyond the cap.
-    fn trust(&mut self, device: String, user_id: &str) {
+    pub(super) fn trust(&mut self, device: String, user_id: &str) {
         if self.is_trusted(&device, user_id) {
             return;
         }

@@ -270,6 +270,17 @@ pub async fn expect_error(resp: Response, status: StatusCode, code: &str) -> Val
     body
 }
 
+/// The value of a form field in a page of the hosted portal.
+pub fn input_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + marker.len();
+    let end = html[start..].find('"').expect("closing quote") + start;
+    html[start..end].to_owned()
+}
+
 /// The `__client` Set-Cookie of a response, if any.
 pub fn client_set_cookie(resp: &Response) -> Option<String> {
     resp.headers()

@@ -8,6 +8,7 @@ mod dev_browser;
 mod errors;
 mod faults;
 mod flows;
+mod hosted;
 mod limits;
 mod load;
 mod mfa;

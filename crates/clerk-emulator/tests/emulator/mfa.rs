@@ -17,7 +17,7 @@ impl Emu {
     /// Moves the emulator's clock to the middle of a TOTP step and returns
     /// its time in seconds, so codes computed for it cannot straddle a step
     /// boundary while the test runs.
-    async fn mid_step_secs(&self) -> i64 {
+    pub(crate) async fn mid_step_secs(&self) -> i64 {
         let clock = ok_json(self.get("/__emulator/clock").await).await;
         let now = clock["now_ms"].as_i64().expect("now_ms");
         let shift = (STEP_MS / 2 - now.rem_euclid(STEP_MS)).rem_euclid(STEP_MS);

@@ -387,3 +387,57 @@ async fn second_factor_bodies_match_clerk_openapi() {
     .await;
     got(spec, emu, "/v1/client", "/v1/client").await;
 }
+
+#[tokio::test]
+async fn sign_ups_and_pending_sessions_match_clerk_openapi() {
+    let Some(spec) = Spec::load() else {
+        return;
+    };
+    let emu = start_with(clerk_emulator::Config::default()).await;
+    let (spec, emu) = (&spec, &emu);
+    // A sign-up started on the hosted page is the client's sign_up.
+    let page = emu.get("/sign-up").await.text().await.expect("page");
+    let csrf = input_value(&page, "csrf_token");
+    let started = emu
+        .http
+        .post(emu.url("/sign-up"))
+        .header(reqwest::header::ORIGIN, emu.base.as_str())
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email_address", "new@example.com"),
+            ("password", "new-password-1"),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    // Redirected to the code step.
+    assert_eq!(started.url().path(), "/sign-up/verify", "{started:?}");
+    let client = got(spec, emu, "/v1/client", "/v1/client").await;
+    assert_eq!(
+        client["client"]["sign_up"]["status"],
+        "missing_requirements"
+    );
+    let code = emu.last_code("new@example.com").await;
+    emu.http
+        .post(emu.url("/sign-up/verify"))
+        .header(reqwest::header::ORIGIN, emu.base.as_str())
+        .form(&[("csrf_token", csrf.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .expect("sent");
+    let client = got(spec, emu, "/v1/client", "/v1/client").await;
+    let sid = str_at(&client, "/client/last_active_session_id");
+
+    // A pending session with its tasks.
+    let pending =
+        serde_json::json!({"status": "pending", "tasks": [{"key": "choose-organization"}]});
+    ok_json(
+        emu.post_json(&format!("/__emulator/sessions/{sid}"), &pending)
+            .await,
+    )
+    .await;
+    let client = got(spec, emu, "/v1/client", "/v1/client").await;
+    assert_eq!(client["client"]["sessions"][0]["status"], "pending");
+    let route = "/v1/client/sessions/{session_id}";
+    got(spec, emu, route, &format!("/v1/client/sessions/{sid}")).await;
+}
