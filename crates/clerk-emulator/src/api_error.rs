@@ -1,5 +1,7 @@
 //! Clerk-shaped error responses: `{"errors":[{code,message,long_message,meta}],"clerk_trace_id":...}`.
 
+use std::borrow::Cow;
+
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
@@ -14,7 +16,8 @@ pub(crate) struct ApiError(Box<Details>);
 #[derive(Debug, Clone)]
 pub(crate) struct Details {
     pub status: StatusCode,
-    pub code: &'static str,
+    /// Clerk's code: one of the catalogue's, or a fault's own.
+    pub code: Cow<'static, str>,
     pub message: String,
     pub long_message: String,
     pub meta: Map<String, Value>,
@@ -31,7 +34,7 @@ impl ApiError {
     ) -> Self {
         Self(Box::new(Details {
             status,
-            code,
+            code: Cow::Borrowed(code),
             message: message.into(),
             long_message: long_message.into(),
             meta: Map::new(),
@@ -151,16 +154,156 @@ impl ApiError {
         .param("password")
     }
 
+    /// A strategy the account (or this step) does not offer; 400 as in
+    /// Clerk's error index.
     pub fn strategy_invalid(strategy: &str) -> Self {
         Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::BAD_REQUEST,
             "strategy_for_user_invalid",
             "Invalid verification strategy",
-            format!(
-                "The verification strategy {strategy:?} is not valid for this account; the emulator supports \"password\"."
-            ),
+            format!("The verification strategy {strategy:?} is not valid for this account."),
         )
         .param("strategy")
+    }
+
+    pub fn sign_in_not_found(id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "resource_not_found",
+            "not found",
+            format!("No sign in was found with id {id}"),
+        )
+    }
+
+    /// A factor step on an attempt a newer one has replaced.
+    pub fn sign_in_superseded() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "resource_forbidden",
+            "Update operations are not allowed on older sign ins",
+            "Update operations are not allowed on older sign ins",
+        )
+    }
+
+    /// A factor step on a complete attempt.
+    pub fn verification_already_verified() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "verification_already_verified",
+            "already verified",
+            "This verification has already been verified.",
+        )
+    }
+
+    /// An attempt at a code that was never sent.
+    pub fn verification_missing() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "verification_missing",
+            "is missing",
+            "This strategy requires verification preparation before attempting to validate it.",
+        )
+    }
+
+    pub fn verification_expired() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "verification_expired",
+            "expired",
+            "This verification has expired. You must create a new one.",
+        )
+    }
+
+    /// Too many wrong codes.
+    pub fn verification_failed() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "verification_failed",
+            "failed",
+            "Too many failed attempts. You have to try again with the same or another method.",
+        )
+    }
+
+    pub fn sign_up_not_found(id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "resource_not_found",
+            "Sign up not found",
+            format!("No sign up was found with id {id}"),
+        )
+    }
+
+    /// An e-mail address that already belongs to a user.
+    pub fn identifier_exists(name: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "form_identifier_exists",
+            "That email address is taken. Please try another.",
+            "That email address is taken. Please try another.",
+        )
+        .param(name)
+    }
+
+    pub fn password_too_short(min: usize) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "form_password_length_too_short",
+            format!("Passwords must be {min} characters or more."),
+            format!("Passwords must be {min} characters or more."),
+        )
+        .param("password")
+    }
+
+    pub fn user_quota_exceeded(max: usize) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "user_quota_exceeded",
+            "user quota exceeded",
+            format!("You have reached your limit of {max} users."),
+        )
+    }
+
+    /// A test hook's status change a session cannot take.
+    pub fn invalid_action_for_session(id: &str, action: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_action_for_session",
+            "Invalid action for user session",
+            format!("Unable to {action} session {id}"),
+        )
+    }
+
+    /// Clerk's bot protection asks for a CAPTCHA (an injected fault only:
+    /// the emulator has no bot protection).
+    pub fn requires_captcha() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "requires_captcha",
+            "CAPTCHA verification is required",
+            "CAPTCHA verification is required",
+        )
+    }
+
+    pub fn code_incorrect() -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "form_code_incorrect",
+            "is incorrect",
+            "Incorrect code",
+        )
+        .param("code")
+    }
+
+    /// A parameter naming something that does not exist (an e-mail address
+    /// id that is not the user's).
+    pub fn form_resource_not_found(name: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "form_resource_not_found",
+            "is missing",
+            format!("The resource associated with the supplied {name} was not found."),
+        )
+        .param(name)
     }
 
     pub fn session_exists() -> Self {

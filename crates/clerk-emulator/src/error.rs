@@ -41,6 +41,10 @@ pub enum Error {
     /// e-mail, empty password...).
     #[error("invalid users: {0}")]
     UsersInvalid(String),
+    /// The session token lifetime is not a whole number of seconds between
+    /// 1 and [`crate::MAX_TOKEN_LIFETIME`].
+    #[error("invalid token lifetime {0:?}: expected whole seconds from 1 to 86400")]
+    InvalidTokenLifetime(std::time::Duration),
     /// An allowed origin is not of the form `scheme://host[:port]`.
     #[error("invalid allowed origin {0:?}: expected scheme://host[:port] with no path")]
     InvalidOrigin(String),

@@ -3,8 +3,10 @@
 
 use serde_json::{json, Value};
 
-use crate::ids::now_ms;
-use crate::store::{ClientRec, SessionRec, SessionStatus, Store, UserRec};
+use crate::factors::{Strategy, Verification};
+use crate::store::{
+    ClientRec, SessionRec, SessionStatus, SignInRec, SignUpRec, Store, UserRec, MIN_PASSWORD_LENGTH,
+};
 
 /// Cookie lifetime (one year); `cookie_expires_at` is the client's creation,
 /// when the cookie is set, plus this.
@@ -32,6 +34,7 @@ pub(crate) fn email_address(user: &UserRec) -> Value {
 
 pub(crate) fn user(user: &UserRec, base_url: &str) -> Value {
     let image = avatar_url(user, base_url);
+    let totp = user.totp_secret.is_some();
     json!({
         "id": user.id,
         "object": "user",
@@ -45,8 +48,8 @@ pub(crate) fn user(user: &UserRec, base_url: &str) -> Value {
         "primary_phone_number_id": null,
         "primary_web3_wallet_id": null,
         "password_enabled": true,
-        "two_factor_enabled": false,
-        "totp_enabled": false,
+        "two_factor_enabled": totp,
+        "totp_enabled": totp,
         "backup_code_enabled": false,
         "email_addresses": [email_address(user)],
         "phone_numbers": [],
@@ -70,7 +73,7 @@ pub(crate) fn user(user: &UserRec, base_url: &str) -> Value {
         "delete_self_enabled": false,
         "create_organization_enabled": false,
         "last_active_at": user.last_sign_in_at,
-        "mfa_enabled_at": null,
+        "mfa_enabled_at": if totp { json!(user.created_at) } else { Value::Null },
         "mfa_disabled_at": null,
         "legal_accepted_at": null,
     })
@@ -96,9 +99,14 @@ pub(crate) fn public_user_data(user: &UserRec, base_url: &str) -> Value {
 
 pub(crate) fn session(store: &Store, s: &SessionRec, base_url: &str) -> Value {
     let user_rec = store.user(&s.user_id);
-    let minutes = (now_ms() - s.first_factor_at).max(0) / 60_000;
     let token = match (&s.last_active_token, s.status) {
-        (Some(jwt), SessionStatus::Active) => json!({"object": "token", "jwt": jwt}),
+        (Some(token), status) if status.is_live() => {
+            json!({"object": "token", "jwt": token.jwt})
+        }
+        _ => Value::Null,
+    };
+    let tasks = match s.status {
+        SessionStatus::Pending => s.tasks.iter().map(|key| json!({"key": key})).collect(),
         _ => Value::Null,
     };
     json!({
@@ -111,10 +119,10 @@ pub(crate) fn session(store: &Store, s: &SessionRec, base_url: &str) -> Value {
         "last_active_token": token,
         "last_active_organization_id": null,
         "actor": null,
-        "tasks": null,
+        "tasks": tasks,
         "user": user_rec.map(|u| user(u, base_url)).unwrap_or(Value::Null),
         "public_user_data": user_rec.map(|u| public_user_data(u, base_url)).unwrap_or(Value::Null),
-        "factor_verification_age": [minutes, -1],
+        "factor_verification_age": store.factor_age(s),
         "created_at": s.created_at,
         "updated_at": s.updated_at,
     })
@@ -130,12 +138,20 @@ pub(crate) fn client(store: &Store, c: &ClientRec, base_url: &str, with_cookie: 
     } else {
         Value::Null
     };
+    let sign_in = store
+        .current_sign_in(&c.id)
+        .map(|s| sign_in(store, s, base_url))
+        .unwrap_or(Value::Null);
+    let sign_up = store
+        .current_sign_up(&c.id)
+        .map(|s| sign_up(s, store.now()))
+        .unwrap_or(Value::Null);
     json!({
         "object": "client",
         "id": c.id,
         "sessions": sessions,
-        "sign_in": null,
-        "sign_up": null,
+        "sign_in": sign_in,
+        "sign_up": sign_up,
         "last_active_session_id": c.last_active_session_id,
         "cookie_expires_at": cookie_expires_at,
         "captcha_bypass": false,
@@ -144,17 +160,57 @@ pub(crate) fn client(store: &Store, c: &ClientRec, base_url: &str, with_cookie: 
     })
 }
 
-/// A completed password sign-in attempt.
-pub(crate) fn sign_in_complete(user: &UserRec, session_id: &str, base_url: &str) -> Value {
-    let now = now_ms();
+/// A second factor the attempt offers (`supported_second_factors`).
+fn second_factor(strategy: Strategy, user: &UserRec) -> Value {
+    match strategy {
+        Strategy::EmailCode => json!({
+            "strategy": "email_code",
+            "safe_identifier": user.email,
+            "email_address_id": user.email_id,
+            "primary": true,
+        }),
+        Strategy::Totp => json!({"strategy": "totp"}),
+    }
+}
+
+/// `second_factor_verification`: `verification_otp` for e-mail codes,
+/// `verification_totp` for authenticator apps.
+fn verification(v: &Verification, now: i64) -> Value {
+    let object = match v.strategy {
+        Strategy::EmailCode => "verification_otp",
+        Strategy::Totp => "verification_totp",
+    };
+    json!({
+        "object": object,
+        "status": v.status(now).as_str(),
+        "strategy": v.strategy.as_str(),
+        "attempts": v.attempts,
+        "expire_at": v.expire_at,
+    })
+}
+
+/// A sign-in attempt (`Client.SignIn`).
+pub(crate) fn sign_in(store: &Store, s: &SignInRec, base_url: &str) -> Value {
+    let now = store.now();
+    let Some(user) = store.user(&s.user_id) else {
+        return Value::Null;
+    };
     let image = avatar_url(user, base_url);
+    let second_factors = if s.second_factors.is_empty() {
+        Value::Null
+    } else {
+        s.second_factors
+            .iter()
+            .map(|f| second_factor(*f, user))
+            .collect()
+    };
     json!({
         "object": "sign_in_attempt",
-        "id": crate::ids::new_id("sia"),
-        "status": "complete",
+        "id": s.id,
+        "status": s.status_str(now),
         "supported_identifiers": ["email_address"],
         "supported_first_factors": [],
-        "supported_second_factors": null,
+        "supported_second_factors": second_factors,
         "first_factor_verification": {
             "object": "verification_password",
             "status": "verified",
@@ -162,7 +218,7 @@ pub(crate) fn sign_in_complete(user: &UserRec, session_id: &str, base_url: &str)
             "attempts": 1,
             "expire_at": null,
         },
-        "second_factor_verification": null,
+        "second_factor_verification": s.second_factor.as_ref().map(|v| verification(v, now)),
         "identifier": user.email,
         "user_data": {
             "first_name": user.first_name,
@@ -171,19 +227,80 @@ pub(crate) fn sign_in_complete(user: &UserRec, session_id: &str, base_url: &str)
             "profile_image_url": image,
             "has_image": false,
         },
-        "created_session_id": session_id,
-        "abandon_at": now + 24 * 3600 * 1000,
+        "created_session_id": s.created_session_id,
+        "abandon_at": s.abandon_at,
+        "locale": null,
+    })
+}
+
+/// A sign-up attempt (`Client.SignUp`), as the hosted sign-up page makes
+/// it: e-mail address and password, the address verified by a code.
+pub(crate) fn sign_up(s: &SignUpRec, now: i64) -> Value {
+    let status = if s.is_complete() {
+        "complete"
+    } else if s.is_abandoned(now) {
+        "abandoned"
+    } else {
+        "missing_requirements"
+    };
+    let verified = s.verification.status(now) == crate::factors::VerificationStatus::Verified;
+    let next_action = if verified { "" } else { "needs_attempt" };
+    json!({
+        "object": "sign_up_attempt",
+        "id": s.id,
+        "status": status,
+        "required_fields": ["email_address", "password"],
+        "optional_fields": ["first_name", "last_name"],
+        "missing_fields": [],
+        "unverified_fields": if verified { vec![] } else { vec!["email_address"] },
+        "verifications": {
+            "email_address": {
+                "status": s.verification.status(now).as_str(),
+                "strategy": "email_code",
+                "attempts": s.verification.attempts,
+                "expire_at": s.verification.expire_at,
+                "next_action": next_action,
+                "supported_strategies": ["email_code"],
+            },
+            "phone_number": null,
+            "web3_wallet": null,
+            "external_account": null,
+        },
+        "username": null,
+        "email_address": s.email,
+        "phone_number": null,
+        "web3_wallet": null,
+        "password_enabled": true,
+        "first_name": s.first_name,
+        "last_name": s.last_name,
+        "unsafe_metadata": {},
+        "public_metadata": {},
+        "custom_action": false,
+        "external_id": null,
+        "created_session_id": s.created_session_id,
+        "created_user_id": s.created_user_id,
+        "abandon_at": s.abandon_at,
+        "legal_accepted_at": null,
     })
 }
 
 fn attribute(enabled: bool, first_factor: bool, verifications: &[&str]) -> Value {
+    second_factor_attribute(enabled, first_factor, verifications, &[])
+}
+
+fn second_factor_attribute(
+    enabled: bool,
+    first_factor: bool,
+    verifications: &[&str],
+    second_factors: &[&str],
+) -> Value {
     json!({
         "enabled": enabled,
         "required": false,
         "used_for_first_factor": first_factor,
         "first_factors": if first_factor { vec!["password"] } else { vec![] },
-        "used_for_second_factor": false,
-        "second_factors": [],
+        "used_for_second_factor": !second_factors.is_empty(),
+        "second_factors": second_factors,
         "verifications": verifications,
         "verify_at_sign_up": false,
     })
@@ -202,7 +319,7 @@ fn auth_config(multi_session: bool, dev_browser: bool) -> Value {
         "identification_requirements": [["email_address"]],
         "identification_strategies": ["email_address"],
         "first_factors": ["password"],
-        "second_factors": [],
+        "second_factors": ["totp"],
         "email_address_verification_strategies": [],
         "single_session_mode": !multi_session,
         "enhanced_email_deliverability": false,
@@ -230,8 +347,9 @@ fn display_config(dev_browser: bool, base_url: &str) -> Value {
         "logo_image_url": null,
         "favicon_image_url": null,
         "home_url": base_url,
-        "sign_in_url": "",
-        "sign_up_url": "",
+        // The hosted pages (the offline Account Portal).
+        "sign_in_url": format!("{base_url}/sign-in"),
+        "sign_up_url": format!("{base_url}/sign-up"),
         "user_profile_url": "",
         "waitlist_url": "",
         "after_sign_in_url": "",
@@ -278,7 +396,7 @@ fn user_settings() -> Value {
             "first_name": attribute(true, false, &[]),
             "last_name": attribute(true, false, &[]),
             "password": attribute(true, false, &[]),
-            "authenticator_app": off,
+            "authenticator_app": second_factor_attribute(true, false, &["totp"], &["totp"]),
             "ticket": off,
             "backup_code": off,
             "passkey": off,
@@ -304,7 +422,7 @@ fn user_settings() -> Value {
         },
         "password_settings": {
             "disable_hibp": true,
-            "min_length": 8,
+            "min_length": MIN_PASSWORD_LENGTH,
             "max_length": 72,
             "require_special_char": false,
             "require_numbers": false,

@@ -21,6 +21,8 @@ type HmacSha256 = Hmac<Sha256>;
 pub(crate) enum Purpose {
     ClientCookie,
     DevBrowser,
+    /// The anti-forgery token of the hosted pages' forms.
+    HostedForm,
 }
 
 impl Purpose {
@@ -28,6 +30,7 @@ impl Purpose {
         match self {
             Purpose::ClientCookie => b"client-cookie",
             Purpose::DevBrowser => b"dev-browser",
+            Purpose::HostedForm => b"hosted-form",
         }
     }
 }

@@ -9,11 +9,22 @@
 //!
 //! What it serves:
 //! - FAPI: `/v1/environment`, `/v1/health`, `/v1/client` (GET, PUT, POST,
-//!   DELETE), `/v1/client/sign_ins` (password strategy), `/v1/client/sessions`
-//!   (DELETE), `/v1/client/sessions/{id}` and its `touch`, `end`, `remove` and
+//!   DELETE), `/v1/client/sign_ins` (password first factor) with
+//!   `/{id}`, `/{id}/prepare_second_factor` and `/{id}/attempt_second_factor`
+//!   (Client Trust's e-mail code, TOTP), `/v1/client/sessions` (DELETE),
+//!   `/v1/client/sessions/{id}` and its `touch`, `end`, `remove` and
 //!   `tokens`, `/v1/dev_browser`, plus `/.well-known/jwks.json`.
+//! - An offline Account Portal: hosted sign-in and sign-up pages at
+//!   `/sign-in` and `/sign-up` (plain HTML forms), which send the browser
+//!   back to an allowed `redirect_url`.
 //! - Test hooks under `/__emulator/`: the sessions (closed ones for a
-//!   while), fault injection, the request log and a reset.
+//!   while, and marking one pending), fault injection, the request log,
+//!   the codes sent (`emails`), the emulator's clock and a reset.
+//!
+//! Client Trust is on by default ([`Config::client_trust`]), as on Clerk
+//! applications created since November 2025: a password sign-in from a
+//! browser that has not signed the user in before answers
+//! `needs_client_trust` and completes with an e-mail code.
 //!
 //! The client is identified either by an HttpOnly `__client` cookie (the
 //! default, like a production instance) or, with [`Config::dev_browser`], by a
@@ -51,8 +62,10 @@ use tokio::task::JoinHandle;
 
 mod api_error;
 mod error;
+mod factors;
 mod fapi;
 mod hooks;
+mod hosted;
 mod ids;
 mod json;
 mod keys;
@@ -65,6 +78,9 @@ pub use error::Error;
 
 /// Largest request body accepted, in bytes; bigger ones get a Clerk-shaped 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// Longest session token lifetime [`Config::token_lifetime`] accepts (a day).
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// How long [`Running::shutdown`] waits for in-flight requests before
 /// dropping them.
@@ -86,6 +102,11 @@ pub struct User {
     /// Optional last name.
     #[serde(default)]
     pub last_name: Option<String>,
+    /// The base32 secret of an authenticator app (RFC 6238: SHA-1, 30 s,
+    /// 6 digits). Such a user signs in with a TOTP code as second factor
+    /// (`needs_second_factor`) and is never asked for Client Trust's code.
+    #[serde(default)]
+    pub totp_secret: Option<String>,
 }
 
 impl User {
@@ -96,6 +117,7 @@ impl User {
             password: password.into(),
             first_name: None,
             last_name: None,
+            totp_secret: None,
         }
     }
 
@@ -105,19 +127,48 @@ impl User {
         self.last_name = last.map(str::to_owned);
         self
     }
+
+    /// Gives the user an authenticator app with this base32 secret.
+    pub fn with_totp_secret(mut self, secret: impl Into<String>) -> Self {
+        self.totp_secret = Some(secret.into());
+        self
+    }
 }
 
-/// The seeded users: `demo@example.com` / `demo-password-1` (Demo) and
-/// `ada@example.com` / `ada-password-1` (Ada Lovelace).
+/// The TOTP secret of the seeded MFA user `grace@example.com` (base32).
+/// Fixed, so it can be added to an authenticator app once: see the README.
+pub const DEMO_TOTP_SECRET: &str = "TERJ4N7I5LF534K22364CH7WE3SN45TB";
+
+/// The seeded users: `demo@example.com` / `demo-password-1` (Demo),
+/// `ada@example.com` / `ada-password-1` (Ada Lovelace), and
+/// `grace@example.com` / `grace-password-1` (Grace Hopper), who has an
+/// authenticator app with [`DEMO_TOTP_SECRET`].
 pub fn default_users() -> Vec<User> {
     vec![
         User::new("demo@example.com", "demo-password-1").with_name(Some("Demo"), None),
         User::new("ada@example.com", "ada-password-1").with_name(Some("Ada"), Some("Lovelace")),
+        User::new("grace@example.com", "grace-password-1")
+            .with_name(Some("Grace"), Some("Hopper"))
+            .with_totp_secret(DEMO_TOTP_SECRET),
     ]
 }
 
+/// The code an authenticator app shows at `unix_secs` for a base32
+/// `secret` (RFC 6238: HMAC-SHA-1, 30-second steps, six digits), or `None`
+/// when the secret is not base32. For tests that sign a TOTP user in.
+///
+/// ```
+/// // RFC 6238's SHA-1 test secret, at its first test time (T = 59 s).
+/// let code = clerk_emulator::totp_code("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 59);
+/// assert_eq!(code.as_deref(), Some("287082"));
+/// ```
+pub fn totp_code(secret: &str, unix_secs: i64) -> Option<String> {
+    let key = factors::totp::decode_base32(secret)?;
+    Some(factors::totp::code_at(&key, unix_secs))
+}
+
 /// Reads users from a JSON file: an array of
-/// `{"email", "password", "first_name"?, "last_name"?}`.
+/// `{"email", "password", "first_name"?, "last_name"?, "totp_secret"?}`.
 pub fn load_users(path: &Path) -> Result<Vec<User>, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::UsersRead {
         path: path.to_owned(),
@@ -147,6 +198,14 @@ fn validate_users(users: &[User]) -> Result<(), Error> {
             return Err(Error::UsersInvalid(format!(
                 "user {i} ({email}): empty password"
             )));
+        }
+        if let Some(secret) = &user.totp_secret {
+            // Authenticator apps want at least 80 bits (RFC 4226 §4).
+            if factors::totp::decode_base32(secret).is_none_or(|key| key.len() < 10) {
+                return Err(Error::UsersInvalid(format!(
+                    "user {i} ({email}): totp_secret is not a base32 secret of at least 16 characters"
+                )));
+            }
         }
         if users[..i]
             .iter()
@@ -244,7 +303,9 @@ pub struct Config {
     /// the request log) and sign in as the seeded users. Default off.
     pub public: bool,
     /// Origins (`scheme://host[:port]`) that get CORS headers with
-    /// credentials. Default `http://127.0.0.1:8080` and `http://localhost:8080`.
+    /// credentials, and that the hosted pages may send the browser back to
+    /// (`redirect_url`). Default `http://127.0.0.1:8080` and
+    /// `http://localhost:8080`.
     pub allowed_origins: Vec<String>,
     /// Allow several sessions per client (a second sign-in adds a session)
     /// instead of answering `session_exists`. Default off.
@@ -252,6 +313,19 @@ pub struct Config {
     /// Development-instance mode: identify the client by a dev-browser token
     /// in the `__clerk_db_jwt` query parameter instead of a cookie. Default off.
     pub dev_browser: bool,
+    /// Client Trust, on by default as on Clerk applications created since
+    /// November 2025: a password sign-in from a client (a dev browser, in
+    /// dev-browser mode) that has not signed the user in before answers
+    /// `needs_client_trust`, and completes with an e-mail code. Off, every
+    /// password sign-in of a user without TOTP completes in one request.
+    pub client_trust: bool,
+    /// Print every code the emulator "sends" on stdout (they are also
+    /// listed at `GET /__emulator/emails`). Default on.
+    pub print_codes: bool,
+    /// How long session tokens live (`exp` − `iat`), whole seconds from 1
+    /// to [`MAX_TOKEN_LIFETIME`]. Default 60 s, as Clerk's; tests of token
+    /// refresh use a few seconds.
+    pub token_lifetime: Duration,
     /// Who can sign in. Default [`default_users`].
     pub users: Vec<User>,
     /// Bounds on what it keeps. Default [`Limits::default`].
@@ -269,6 +343,9 @@ impl Default for Config {
             ],
             multi_session: false,
             dev_browser: false,
+            client_trust: true,
+            print_codes: true,
+            token_lifetime: Duration::from_secs(60),
             users: default_users(),
             limits: Limits::default(),
         }
@@ -310,6 +387,24 @@ impl Config {
         self
     }
 
+    /// Sets [`Config::client_trust`].
+    pub fn with_client_trust(mut self, on: bool) -> Self {
+        self.client_trust = on;
+        self
+    }
+
+    /// Sets [`Config::print_codes`].
+    pub fn with_print_codes(mut self, on: bool) -> Self {
+        self.print_codes = on;
+        self
+    }
+
+    /// Sets [`Config::token_lifetime`].
+    pub fn with_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+
     /// Sets [`Config::users`].
     pub fn with_users(mut self, users: Vec<User>) -> Self {
         self.users = users;
@@ -347,6 +442,8 @@ pub(crate) struct Inner {
     pub public: bool,
     /// How long a request body may take to arrive.
     pub body_read_timeout: Duration,
+    /// Session tokens' lifetime (`exp` − `iat`), in seconds.
+    pub token_lifetime_secs: i64,
     /// `http://host:port`, also the `iss` of session tokens.
     pub base_url: String,
     pub keys: keys::Keys,
@@ -391,9 +488,17 @@ fn base_url_for(addr: SocketAddr) -> String {
     format!("http://{}", SocketAddr::new(ip, addr.port()))
 }
 
-/// Checks the users and origins; returns the normalised origins.
+/// Checks the users, the token lifetime and the origins; returns the
+/// normalised origins.
 fn check_config(config: &Config) -> Result<Vec<String>, Error> {
     validate_users(&config.users)?;
+    let lifetime = config.token_lifetime;
+    if lifetime < Duration::from_secs(1)
+        || lifetime > MAX_TOKEN_LIFETIME
+        || lifetime.subsec_nanos() != 0
+    {
+        return Err(Error::InvalidTokenLifetime(lifetime));
+    }
     config
         .allowed_origins
         .iter()
@@ -406,6 +511,7 @@ fn check_config(config: &Config) -> Result<Vec<String>, Error> {
 fn app(state: AppState) -> axum::Router {
     let routes = fapi::router()
         .merge(hooks::router())
+        .merge(hosted::router())
         .method_not_allowed_fallback(fapi::method_not_allowed)
         .fallback(fapi::not_found)
         .with_state(state.clone());
@@ -422,9 +528,10 @@ fn build_state(config: Config, addr: SocketAddr, keys: keys::Keys) -> Result<App
         addr,
         public: config.public,
         body_read_timeout: config.limits.body_read_timeout,
+        token_lifetime_secs: i64::try_from(config.token_lifetime.as_secs()).unwrap_or(i64::MAX),
         base_url,
         keys,
-        store: Mutex::new(store::Store::new(&config.users, &config.limits)),
+        store: Mutex::new(store::Store::new(&config)),
         hooks: Mutex::new(hooks::HookState::new(&config.limits)),
     }))
 }

@@ -41,8 +41,19 @@ struct Cli {
     #[arg(long)]
     dev_browser: bool,
 
+    /// Turn Client Trust off (as on Clerk applications created before
+    /// November 2025): every password sign-in of a user without an
+    /// authenticator app completes in one request, with no e-mail code.
+    #[arg(long)]
+    no_client_trust: bool,
+
+    /// Session token lifetime in seconds (`exp` − `iat`), 1 to 86400.
+    /// Clerk's default is 60; tests of token refresh use a few seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    token_lifetime: u64,
+
     /// JSON file with the users who can sign in, replacing the demo users:
-    /// `[{"email": "...", "password": "...", "first_name"?: "...", "last_name"?: "..."}]`.
+    /// `[{"email": "...", "password": "...", "first_name"?: "...", "last_name"?: "...", "totp_secret"?: "BASE32"}]`.
     #[arg(long, value_name = "FILE")]
     users: Option<PathBuf>,
 }
@@ -73,6 +84,15 @@ fn banner(running: &Running, config: &Config) -> String {
             "cookie (__client)"
         }
     ));
+    out.push_str(if config.client_trust {
+        "client trust: on (a new browser confirms a password sign-in with an e-mail code, printed below and listed at /__emulator/emails)\n"
+    } else {
+        "client trust: off\n"
+    });
+    out.push_str(&format!(
+        "session tokens: {} s\n",
+        config.token_lifetime.as_secs()
+    ));
     out.push_str("users:\n");
     for user in &config.users {
         let name = [user.first_name.as_deref(), user.last_name.as_deref()]
@@ -83,6 +103,9 @@ fn banner(running: &Running, config: &Config) -> String {
         out.push_str(&format!("  {} / {}", user.email, user.password));
         if !name.is_empty() {
             out.push_str(&format!(" ({name})"));
+        }
+        if let Some(secret) = &user.totp_secret {
+            out.push_str(&format!(", authenticator app secret {secret}"));
         }
         out.push('\n');
     }
@@ -152,6 +175,8 @@ async fn main() -> ExitCode {
         .with_public(cli.public)
         .with_multi_session(cli.multi_session)
         .with_dev_browser(cli.dev_browser)
+        .with_client_trust(!cli.no_client_trust)
+        .with_token_lifetime(std::time::Duration::from_secs(cli.token_lifetime))
         .with_users(users);
     if !cli.allowed_origins.is_empty() {
         config = config.with_allowed_origins(cli.allowed_origins);
@@ -159,7 +184,9 @@ async fn main() -> ExitCode {
     let running = match clerk_emulator::start(config.clone()).await {
         Ok(running) => running,
         Err(
-            e @ (clerk_emulator::Error::InvalidOrigin(_) | clerk_emulator::Error::NotLoopback(_)),
+            e @ (clerk_emulator::Error::InvalidOrigin(_)
+            | clerk_emulator::Error::NotLoopback(_)
+            | clerk_emulator::Error::InvalidTokenLifetime(_)),
         ) => {
             eprintln!("clerk-emulator: {e}");
             return ExitCode::from(EXIT_USAGE);

@@ -82,7 +82,7 @@ fn is_safe(method: &Method) -> bool {
 
 /// Whether `origin` is the emulator itself, as named by the request's
 /// (already checked) Host: its own pages post from there.
-fn is_own_origin(state: &AppState, headers: &HeaderMap, origin: &str) -> bool {
+pub(crate) fn is_own_origin(state: &AppState, headers: &HeaderMap, origin: &str) -> bool {
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     match host {
         Some(host) => ["http://", "https://"]
@@ -377,7 +377,7 @@ async fn front(State(state): State<AppState>, request: Request, next: Next) -> R
                     return Response::new(Body::new(Abort::new()));
                 }
                 if let Some(status) = fault.status.and_then(|s| StatusCode::from_u16(s).ok()) {
-                    break 'answer ApiError::injected(status).into_response();
+                    break 'answer fault.error(status).into_response();
                 }
             }
             if state.dev_browser
@@ -408,7 +408,14 @@ async fn front(State(state): State<AppState>, request: Request, next: Next) -> R
             Bytes::from(err.body().to_string())
         }
     };
-    add_cors(&mut head.headers, origin.as_ref());
+    // The hosted pages are for the browser's address bar, never for
+    // another page's fetch (which could read their forms' tokens).
+    let cors_origin = if crate::hosted::is_page(&path) {
+        None
+    } else {
+        origin.as_ref()
+    };
+    add_cors(&mut head.headers, cors_origin);
     if fapi {
         head.headers
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -24,8 +24,6 @@ use tower::ServiceExt as _;
 
 /// The app's origin: allowed by default in the emulator, and by the API here.
 const APP: &str = "http://127.0.0.1:8080";
-/// An origin the emulator allows and the API does not.
-const ELSEWHERE: &str = "https://evil.example";
 const DEMO: (&str, &str) = ("demo@example.com", "demo-password-1");
 /// Upper bound for anything the tests wait on.
 const WAIT: Duration = Duration::from_secs(30);
@@ -102,13 +100,19 @@ async fn sign_in(base: &str, origin: Option<&str>) -> Signed {
     }
 }
 
-/// An emulator that also lets a page on [`ELSEWHERE`] sign in (the emulator
-/// refuses state-changing requests from origins it does not allow), so a
-/// token can carry an `azp` the API does not allow.
 async fn start_emulator() -> clerk_emulator::Running {
+    start_emulator_allowing(&[APP]).await
+}
+
+/// An emulator whose pages at `origins` may sign in (it refuses
+/// state-changing requests from any other page).
+async fn start_emulator_allowing(origins: &[&str]) -> clerk_emulator::Running {
+    // One-request password sign-ins; Client Trust is the emulator's concern.
     let config = clerk_emulator::Config::default()
         .with_addr(([127, 0, 0, 1], 0).into())
-        .with_allowed_origins([APP, ELSEWHERE]);
+        .with_allowed_origins(origins.iter().copied())
+        .with_client_trust(false)
+        .with_print_codes(false);
     clerk_emulator::start(config)
         .await
         .expect("emulator starts")
@@ -118,21 +122,22 @@ async fn start_emulator() -> clerk_emulator::Running {
 /// with its own key: the same instance after a restart, or an impostor.
 /// Returns its own base URL.
 async fn start_twin(issuer_of: &clerk_emulator::Running) -> String {
-    let config = clerk_emulator::Config::default().with_addr(issuer_of.addr());
+    let config = clerk_emulator::Config::default()
+        .with_addr(issuer_of.addr())
+        .with_client_trust(false)
+        .with_print_codes(false);
     let router = tokio::task::spawn_blocking(move || clerk_emulator::router(config))
         .await
         .expect("key generation ran")
         .expect("twin router");
-    // It stands in for the same instance at another address, so it must see
-    // the instance's Host: the emulator answers no other (DNS rebinding).
-    let host = issuer_of.addr().to_string();
+    // It answers only requests that name its address, as the instance
+    // would after a restart there: a proxy in front says so.
+    let host = axum::http::HeaderValue::from_str(&issuer_of.addr().to_string()).expect("host");
     let router = router.layer(axum::middleware::map_request(
-        move |mut request: Request<Body>| {
+        move |mut request: axum::extract::Request| {
             let host = host.clone();
             async move {
-                if let Ok(value) = host.parse() {
-                    request.headers_mut().insert(header::HOST, value);
-                }
+                request.headers_mut().insert(axum::http::header::HOST, host);
                 request
             }
         },
@@ -546,10 +551,11 @@ async fn the_issuer_must_be_the_configured_instance() {
 
 #[tokio::test]
 async fn azp_must_be_an_allowed_origin() {
-    let emu = start_emulator().await;
+    // The emulator lets that page sign in; the API must still refuse its token.
+    let emu = start_emulator_allowing(&[APP, "https://evil.example"]).await;
     let api = demo_api::app(Config::new(emu.url()).with_allowed_origins([APP])).expect("api");
-    let elsewhere = sign_in(&emu.url(), Some(ELSEWHERE)).await;
-    assert_eq!(payload_of(&elsewhere.token)["azp"], ELSEWHERE);
+    let elsewhere = sign_in(&emu.url(), Some("https://evil.example")).await;
+    assert_eq!(payload_of(&elsewhere.token)["azp"], "https://evil.example");
     assert_refused(
         &me_with(&api, &elsewhere.token).await,
         "token-invalid-authorized-parties",

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::identity::Identity;
 use super::params::Params;
+use super::tokens::{refresh_last_active_tokens, Azp};
 use super::{client_json, envelope};
 use crate::api_error::ApiError;
 use crate::AppState;
@@ -22,12 +23,26 @@ pub(crate) fn router() -> Router<AppState> {
     )
 }
 
-/// `GET /v1/client`: the current client, or nulls when there is none.
-async fn client_show(State(state): State<AppState>, identity: Identity, _: Params) -> Response {
+/// `GET /v1/client`: the current client, or nulls when there is none. Its
+/// active sessions carry a fresh enough `last_active_token`, so the page
+/// that loads needs no token request.
+async fn client_show(
+    State(state): State<AppState>,
+    identity: Identity,
+    Azp(azp): Azp,
+    _: Params,
+) -> Result<Response, ApiError> {
+    if let Some(client_id) = identity.client_id() {
+        refresh_last_active_tokens(&state, client_id, azp.as_deref()).await?;
+    }
     let store = state.store();
     let client = identity.client_id().and_then(|id| store.client(id));
     let client = client_json(&state, &store, client, identity.uses_cookie());
-    envelope(client.clone(), client, identity.stale_cookie_to_clear())
+    Ok(envelope(
+        client.clone(),
+        client,
+        identity.stale_cookie_to_clear(),
+    ))
 }
 
 /// `PUT`/`POST /v1/client`: a new, empty client for this browser.

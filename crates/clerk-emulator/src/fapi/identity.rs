@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Uri};
 use crate::api_error::ApiError;
 use crate::json::COOKIE_MAX_AGE_SECS;
 use crate::keys::Purpose;
-use crate::store::{CookieClient, Store};
+use crate::store::{CookieClient, Device, Store};
 use crate::AppState;
 
 const CLIENT_COOKIE: &str = "__client";
@@ -163,6 +163,24 @@ impl FromRequestParts<AppState> for Identity {
 }
 
 impl Identity {
+    /// The caller of a hosted page: as for the FAPI, except that in cookie
+    /// mode a cookie that does not verify counts as none (the page starts a
+    /// new client over it). `None` for a missing or forged dev-browser
+    /// token.
+    pub fn for_page(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Option<Identity> {
+        match identify(state, headers, uri) {
+            Ok(identity) => Some(identity),
+            Err(_) if !state.dev_browser => Some(Identity {
+                binding: Binding::Cookie {
+                    secure: is_https(headers),
+                },
+                client_id: None,
+                stale_cookie: false,
+            }),
+            Err(_) => None,
+        }
+    }
+
     /// The caller's client, if it has one.
     pub fn client_id(&self) -> Option<&str> {
         self.client_id.as_deref()
@@ -189,6 +207,15 @@ impl Identity {
         match self.binding {
             Binding::Cookie { secure } => expired_cookie(secure),
             Binding::DevBrowser(_) => None,
+        }
+    }
+
+    /// What Client Trust trusts for this caller: its client, or on a
+    /// development instance its dev browser.
+    pub fn device(&self) -> Device {
+        match &self.binding {
+            Binding::Cookie { .. } => Device::Client,
+            Binding::DevBrowser(id) => Device::DevBrowser(id.clone()),
         }
     }
 

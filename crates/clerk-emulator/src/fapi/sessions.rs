@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::identity::Identity;
 use super::params::Params;
+use super::tokens::{refresh_last_active_tokens, Azp};
 use super::{client_json, envelope};
 use crate::api_error::ApiError;
 use crate::json as render;
@@ -33,20 +34,26 @@ pub(crate) fn session_path(path: Result<Path<String>, PathRejection>) -> Result<
 
 /// Loads the caller's session named by the path (404 unless it is one of
 /// the caller's client's sessions, removed ones excluded), applies `change`
-/// and answers `{response: Session, client: Client}`.
-fn on_caller_session(
+/// and answers `{response: Session, client: Client}`, every active session
+/// with a fresh enough `last_active_token`.
+async fn on_caller_session(
     state: &AppState,
     identity: &Identity,
+    azp: Option<&str>,
     path: Result<Path<String>, PathRejection>,
     change: impl FnOnce(&mut Store, &str) -> Result<(), ApiError>,
 ) -> Result<Response, ApiError> {
     let id = session_path(path)?;
     let client_id = identity.require_client()?;
-    let mut store = state.store();
-    store.client_session(&client_id, &id)?;
-    let before = store.client_token(&client_id).map(str::to_owned);
-    change(&mut store, &id)?;
-    let cookie = identity.cookie_if_rotated(state, &store, &client_id, before.as_deref());
+    let cookie = {
+        let mut store = state.store();
+        store.client_session(&client_id, &id)?;
+        let before = store.client_token(&client_id).map(str::to_owned);
+        change(&mut store, &id)?;
+        identity.cookie_if_rotated(state, &store, &client_id, before.as_deref())
+    };
+    refresh_last_active_tokens(state, &client_id, azp).await?;
+    let store = state.store();
     let session = store
         .session(&id)
         .map(|s| render::session(&store, s, &state.base_url))
@@ -65,9 +72,10 @@ async fn sessions_show(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     identity: Identity,
+    Azp(azp): Azp,
     _: Params,
 ) -> Result<Response, ApiError> {
-    on_caller_session(&state, &identity, path, |_, _| Ok(()))
+    on_caller_session(&state, &identity, azp.as_deref(), path, |_, _| Ok(())).await
 }
 
 /// `POST /v1/client/sessions/{id}/touch`: makes it the last active session.
@@ -75,9 +83,17 @@ async fn sessions_touch(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     identity: Identity,
+    Azp(azp): Azp,
     _: Params,
 ) -> Result<Response, ApiError> {
-    on_caller_session(&state, &identity, path, Store::touch_session)
+    on_caller_session(
+        &state,
+        &identity,
+        azp.as_deref(),
+        path,
+        Store::touch_session,
+    )
+    .await
 }
 
 /// `POST /v1/client/sessions/{id}/end`: status `ended`, it stays on the client.
@@ -85,9 +101,10 @@ async fn sessions_end(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     identity: Identity,
+    Azp(azp): Azp,
     _: Params,
 ) -> Result<Response, ApiError> {
-    on_caller_session(&state, &identity, path, Store::end_session)
+    on_caller_session(&state, &identity, azp.as_deref(), path, Store::end_session).await
 }
 
 /// `POST /v1/client/sessions/{id}/remove`: status `removed`, it leaves the client.
@@ -95,9 +112,17 @@ async fn sessions_remove(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     identity: Identity,
+    Azp(azp): Azp,
     _: Params,
 ) -> Result<Response, ApiError> {
-    on_caller_session(&state, &identity, path, Store::remove_session)
+    on_caller_session(
+        &state,
+        &identity,
+        azp.as_deref(),
+        path,
+        Store::remove_session,
+    )
+    .await
 }
 
 /// `DELETE /v1/client/sessions`: removes every session, keeps the client.

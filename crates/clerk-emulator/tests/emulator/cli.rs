@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use clerk_emulator::{Config, Error};
+use clerk_emulator::Error;
 use reqwest::StatusCode;
 
 use crate::common::*;
@@ -59,6 +59,27 @@ fn next_line(rx: &mpsc::Receiver<String>) -> String {
         .expect("a line on stdout within 30 s")
 }
 
+/// The URL the first stdout line announces.
+fn listening_url(rx: &mpsc::Receiver<String>) -> String {
+    let first = next_line(rx);
+    first
+        .strip_prefix("clerk-emulator listening on ")
+        .unwrap_or_else(|| panic!("first line: {first}"))
+        .to_owned()
+}
+
+/// Waits for a child spawned with stderr piped to exit; its status and
+/// what it wrote on stderr.
+fn exit_and_stderr(child: Child) -> (std::process::ExitStatus, String) {
+    let mut guard = Guard(child);
+    let status = wait_exit(&mut guard);
+    let mut stderr = String::new();
+    if let Some(mut pipe) = guard.0.stderr.take() {
+        pipe.read_to_string(&mut stderr).expect("stderr");
+    }
+    (status, stderr)
+}
+
 /// Waits (with a timeout) for the child to exit and returns its status.
 fn wait_exit(guard: &mut Guard) -> std::process::ExitStatus {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
@@ -80,11 +101,7 @@ async fn binary_prints_banner_serves_and_exits_on_sigterm() {
         "http://127.0.0.1:3000",
         "--multi-session",
     ]);
-    let first = next_line(&rx);
-    let url = first
-        .strip_prefix("clerk-emulator listening on ")
-        .unwrap_or_else(|| panic!("first line: {first}"))
-        .to_owned();
+    let url = listening_url(&rx);
     let host_port = url.strip_prefix("http://127.0.0.1:").expect("loopback URL");
     let port: u16 = host_port.parse().expect("port");
     assert_ne!(port, 0, "the real port is printed");
@@ -96,10 +113,11 @@ async fn binary_prints_banner_serves_and_exits_on_sigterm() {
             clerk_emulator::publishable_key_for(&format!("127.0.0.1:{port}"))
         )
     );
-    let rest: Vec<String> = (0..5).map(|_| next_line(&rx)).collect();
+    let rest: Vec<String> = (0..7).map(|_| next_line(&rx)).collect();
     let rest = rest.join("\n");
     assert!(rest.contains("http://127.0.0.1:3000"), "{rest}");
     assert!(rest.contains("multi-session"), "{rest}");
+    assert!(rest.contains("session tokens: 60 s"), "{rest}");
     assert!(
         rest.contains("demo@example.com / demo-password-1"),
         "{rest}"
@@ -145,7 +163,7 @@ async fn users_file_replaces_the_demo_users() {
     .expect("write");
     let users = clerk_emulator::load_users(&path).expect("valid file");
     assert_eq!(users.len(), 2);
-    let emu = start_with(Config::default().with_users(users)).await;
+    let emu = start_with(one_step().with_users(users)).await;
     let signed = emu.sign_in(("grace@example.com", "cobol-1959")).await;
     assert_eq!(
         signed["client"]["sessions"][0]["user"]["last_name"],
@@ -211,12 +229,7 @@ fn bad_users_files_are_clear_errors() {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn");
-        let mut guard = Guard(child);
-        let status = wait_exit(&mut guard);
-        let mut stderr = String::new();
-        if let Some(mut pipe) = guard.0.stderr.take() {
-            pipe.read_to_string(&mut stderr).expect("stderr");
-        }
+        let (status, stderr) = exit_and_stderr(child);
         assert_eq!(status.code(), Some(2), "{name}: {stderr}");
         assert!(stderr.contains("clerk-emulator:"), "{name}: {stderr}");
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
@@ -225,7 +238,7 @@ fn bad_users_files_are_clear_errors() {
 
 #[tokio::test]
 async fn a_non_loopback_address_is_refused_without_public() {
-    let everywhere = Config::default().with_addr("0.0.0.0:0".parse().expect("addr"));
+    let everywhere = one_step().with_addr("0.0.0.0:0".parse().expect("addr"));
     let err = clerk_emulator::start(everywhere)
         .await
         .expect_err("0.0.0.0 needs Config::public");
@@ -267,4 +280,116 @@ async fn public_listens_everywhere_says_so_and_warns_about_the_hooks() {
     let (status, _) =
         raw_request(addr, get(&format!("rebind.evil.example:{port}")).as_bytes()).await;
     assert_eq!(status, 421);
+}
+
+/// Signs the demo user in with a password; the envelope.
+async fn password_sign_in(http: &reqwest::Client, url: &str) -> serde_json::Value {
+    let resp = http
+        .post(format!("{url}/v1/client/sign_ins"))
+        .form(&[("identifier", DEMO.0), ("password", DEMO.1)])
+        .send()
+        .await
+        .expect("sent");
+    ok_json(resp).await
+}
+
+/// Reads stdout lines until one contains `needle`; returns it.
+fn line_containing(rx: &mpsc::Receiver<String>, needle: &str) -> String {
+    loop {
+        let line = next_line(rx);
+        if line.contains(needle) {
+            return line;
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_binary_prints_every_code_it_sends() {
+    let (_guard, rx) = spawn(&["--addr", "127.0.0.1:0"]);
+    let url = listening_url(&rx);
+    let trust = line_containing(&rx, "client trust:");
+    assert!(trust.starts_with("client trust: on"), "{trust}");
+    let grace = line_containing(&rx, "grace@example.com");
+    assert!(grace.contains(clerk_emulator::DEMO_TOTP_SECRET), "{grace}");
+
+    let http = client();
+    let started = password_sign_in(&http, &url).await;
+    assert_eq!(started["response"]["status"], "needs_client_trust");
+    let id = str_at(&started, "/response/id");
+    let prepared = http
+        .post(format!(
+            "{url}/v1/client/sign_ins/{id}/prepare_second_factor"
+        ))
+        .form(&[("strategy", "email_code")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(prepared.status(), StatusCode::OK);
+    let line = line_containing(&rx, "e-mail code");
+    let emails = ok_json(
+        http.get(format!("{url}/__emulator/emails"))
+            .send()
+            .await
+            .expect("sent"),
+    )
+    .await;
+    let code = str_at(&emails, "/0/code");
+    assert_eq!(
+        line,
+        format!(
+            "clerk-emulator: e-mail code {code} for {} (sign-in {id})",
+            DEMO.0
+        )
+    );
+}
+
+#[tokio::test]
+async fn no_client_trust_signs_in_with_a_password_alone() {
+    let (_guard, rx) = spawn(&["--addr", "127.0.0.1:0", "--no-client-trust"]);
+    let url = listening_url(&rx);
+    assert_eq!(line_containing(&rx, "client trust:"), "client trust: off");
+    let signed = password_sign_in(&client(), &url).await;
+    assert_eq!(signed["response"]["status"], "complete");
+}
+
+#[tokio::test]
+async fn the_token_lifetime_flag_is_used_and_checked() {
+    let (_guard, rx) = spawn(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--token-lifetime",
+        "5",
+        "--no-client-trust",
+    ]);
+    let url = listening_url(&rx);
+    assert_eq!(
+        line_containing(&rx, "session tokens:"),
+        "session tokens: 5 s"
+    );
+    let signed = password_sign_in(&client(), &url).await;
+    let jwt = str_at(&signed, "/client/sessions/0/last_active_token/jwt");
+    let jwks = ok_json(
+        client()
+            .get(format!("{url}/.well-known/jwks.json"))
+            .send()
+            .await
+            .expect("sent"),
+    )
+    .await;
+    let claims = verify_jwt(&jwks, &jwt, &url);
+    let iat = claims["iat"].as_i64().expect("iat");
+    assert_eq!(claims["exp"].as_i64(), Some(iat + 5));
+
+    for bad in ["0", "86401", "soon"] {
+        let child = Command::new(BIN)
+            .args(["--addr", "127.0.0.1:0", "--token-lifetime", bad])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let (status, stderr) = exit_and_stderr(child);
+        assert_eq!(status.code(), Some(2), "{bad}: {stderr}");
+        assert!(stderr.contains("token"), "{bad}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{bad}: {stderr}");
+    }
 }

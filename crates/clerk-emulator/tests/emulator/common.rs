@@ -1,6 +1,7 @@
 //! Shared helpers: start an emulator on an ephemeral port and talk to it
 //! over real HTTP.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use clerk_emulator::{Config, Running};
@@ -16,7 +17,8 @@ pub const ADA: (&str, &str) = ("ada@example.com", "ada-password-1");
 
 /// An emulator plus an HTTP client with its own cookie jar (one "browser").
 pub struct Emu {
-    pub running: Running,
+    /// Shared by the browsers of one emulator; the last one stops it.
+    pub running: Arc<Running>,
     pub http: reqwest::Client,
     pub base: String,
 }
@@ -29,25 +31,44 @@ pub fn client() -> reqwest::Client {
         .expect("reqwest client")
 }
 
-/// Starts an emulator on 127.0.0.1:0 with `config`.
+/// The configuration of tests about anything but Client Trust: every
+/// password sign-in completes in one request.
+pub fn one_step() -> Config {
+    Config::default().with_client_trust(false)
+}
+
+/// Starts an emulator on 127.0.0.1:0 with `config` (codes not printed: the
+/// tests read them from the outbox).
 pub async fn start_with(config: Config) -> Emu {
-    let config = config.with_addr("127.0.0.1:0".parse().expect("addr"));
+    let config = config
+        .with_addr("127.0.0.1:0".parse().expect("addr"))
+        .with_print_codes(false);
     let running = clerk_emulator::start(config)
         .await
         .expect("emulator starts");
     let base = running.url();
     Emu {
-        running,
+        running: Arc::new(running),
         http: client(),
         base,
     }
 }
 
+/// An emulator without Client Trust.
 pub async fn start() -> Emu {
-    start_with(Config::default()).await
+    start_with(one_step()).await
 }
 
 impl Emu {
+    /// Another browser (its own cookie jar) on the same emulator.
+    pub fn another_browser(&self) -> Emu {
+        Emu {
+            running: Arc::clone(&self.running),
+            http: client(),
+            base: self.base.clone(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -134,6 +155,36 @@ impl Emu {
         assert_eq!(resp.status(), StatusCode::CREATED, "fault accepted");
     }
 
+    /// `GET /__emulator/emails?to=...`: the codes sent to `to`, oldest first.
+    pub async fn emails_to(&self, to: &str) -> Vec<Value> {
+        let url = format!("/__emulator/emails?to={}", to.replace('+', "%2B"));
+        let list = ok_json(self.get(&url).await).await;
+        list.as_array()
+            .expect("emails hook answers an array")
+            .clone()
+    }
+
+    /// The last code sent to `to`.
+    pub async fn last_code(&self, to: &str) -> String {
+        let emails = self.emails_to(to).await;
+        let last = emails.last().unwrap_or_else(|| panic!("no e-mail to {to}"));
+        str_at(last, "/code")
+    }
+
+    /// The emulator's time, in seconds.
+    pub async fn clock_secs(&self) -> i64 {
+        let clock = ok_json(self.get("/__emulator/clock").await).await;
+        clock["now_ms"].as_i64().expect("now_ms") / 1000
+    }
+
+    /// Moves the emulator's clock by `ms`.
+    pub async fn advance_clock(&self, ms: i64) {
+        let resp = self
+            .post_json("/__emulator/clock", &serde_json::json!({"advance_ms": ms}))
+            .await;
+        ok_json(resp).await;
+    }
+
     pub async fn jwks(&self) -> Value {
         ok_json(self.get("/.well-known/jwks.json").await).await
     }
@@ -217,6 +268,17 @@ pub async fn expect_error(resp: Response, status: StatusCode, code: &str) -> Val
     let found = clerk_error_code(&body).unwrap_or_else(|e| panic!("{e}: {text}"));
     assert_eq!(found, code, "error code in {text}");
     body
+}
+
+/// The value of a form field in a page of the hosted portal.
+pub fn input_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + marker.len();
+    let end = html[start..].find('"').expect("closing quote") + start;
+    html[start..end].to_owned()
 }
 
 /// The `__client` Set-Cookie of a response, if any.

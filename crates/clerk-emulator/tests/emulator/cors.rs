@@ -117,10 +117,7 @@ async fn allowed_origin_on_success_errors_and_hooks() {
 
 #[tokio::test]
 async fn configured_origins_replace_defaults() {
-    let emu = start_with(
-        clerk_emulator::Config::default().with_allowed_origins(["https://app.test:3000/"]),
-    )
-    .await;
+    let emu = start_with(one_step().with_allowed_origins(["https://app.test:3000/"])).await;
     let resp = reqwest::Client::new()
         .get(emu.url("/v1/environment"))
         .header(ORIGIN, "https://app.test:3000")
@@ -135,7 +132,7 @@ async fn configured_origins_replace_defaults() {
     assert!(header(resp.headers(), "access-control-allow-origin").is_none());
     // A bad origin is a configuration error, not a panic.
     let bad = clerk_emulator::start(
-        clerk_emulator::Config::default()
+        one_step()
             .with_addr("127.0.0.1:0".parse().expect("addr"))
             .with_allowed_origins(["ftp://nope/path"]),
     )

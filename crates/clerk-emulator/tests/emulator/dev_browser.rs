@@ -1,7 +1,6 @@
 //! Development-instance mode: the client is bound to a dev-browser token
 //! sent as the `__clerk_db_jwt` query parameter; no cookie is used.
 
-use clerk_emulator::Config;
 use reqwest::{Method, StatusCode};
 
 use crate::common::*;
@@ -13,7 +12,7 @@ fn with_token(path: &str, token: &str) -> String {
 
 #[tokio::test]
 async fn dev_browser_end_to_end() {
-    let emu = start_with(Config::default().with_dev_browser(true)).await;
+    let emu = start_with(one_step().with_dev_browser(true)).await;
     // Environment and health need no token.
     ok_json(emu.get("/v1/environment").await).await;
     ok_json(emu.get("/v1/health").await).await;
@@ -102,7 +101,7 @@ async fn dev_browser_end_to_end() {
 
 #[tokio::test]
 async fn dev_browser_token_required_and_checked() {
-    let emu = start_with(Config::default().with_dev_browser(true)).await;
+    let emu = start_with(one_step().with_dev_browser(true)).await;
     let token = str_at(
         &ok_json(emu.post_form("/v1/dev_browser", &[]).await).await,
         "/id",
@@ -139,7 +138,7 @@ async fn dev_browser_token_required_and_checked() {
 async fn environment_answers_patch_as_clerk_js_sends_it() {
     // clerk-js in development mode refreshes the environment with PATCH,
     // directly or as POST ?_method=PATCH.
-    let emu = start_with(Config::default().with_dev_browser(true)).await;
+    let emu = start_with(one_step().with_dev_browser(true)).await;
     let get = ok_json(emu.get("/v1/environment").await).await;
     let patched = ok_json(emu.send(Method::PATCH, "/v1/environment").await).await;
     assert_eq!(patched, get);

@@ -7,12 +7,16 @@ use crate::common::*;
 
 const SIGN_INS: &str = "/v1/client/sign_ins";
 
-/// A sign-in form, the error code it earns and the parameter it names.
+/// A sign-in form, the status and error code it earns and the parameter
+/// it names.
 type SignInCase = (
     &'static [(&'static str, &'static str)],
+    StatusCode,
     &'static str,
     &'static str,
 );
+
+const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
 
 #[tokio::test]
 async fn sign_in_errors() {
@@ -24,34 +28,45 @@ async fn sign_in_errors() {
                 ("identifier", DEMO.0),
                 ("password", "nope"),
             ],
+            UNPROCESSABLE,
             "form_password_incorrect",
             "password",
         ),
         (
             &[("identifier", "nobody@example.com"), ("password", "x")],
+            UNPROCESSABLE,
             "form_identifier_not_found",
             "identifier",
         ),
         (
             &[("strategy", "password"), ("password", "x")],
+            UNPROCESSABLE,
             "form_param_missing",
             "identifier",
         ),
-        (&[("identifier", DEMO.0)], "form_param_missing", "password"),
         (
-            &[("identifier", DEMO.0), ("password", "")],
+            &[("identifier", DEMO.0)],
+            UNPROCESSABLE,
             "form_param_missing",
             "password",
         ),
         (
+            &[("identifier", DEMO.0), ("password", "")],
+            UNPROCESSABLE,
+            "form_param_missing",
+            "password",
+        ),
+        // 400, as in Clerk's error index.
+        (
             &[("strategy", "oauth_google"), ("identifier", DEMO.0)],
+            StatusCode::BAD_REQUEST,
             "strategy_for_user_invalid",
             "strategy",
         ),
     ];
-    for (form, code, param) in cases {
+    for (form, status, code, param) in cases {
         let resp = emu.post_form(SIGN_INS, form).await;
-        let body = expect_error(resp, StatusCode::UNPROCESSABLE_ENTITY, code).await;
+        let body = expect_error(resp, status, code).await;
         assert_eq!(body["errors"][0]["meta"]["param_name"], param, "{form:?}");
     }
 
@@ -90,7 +105,7 @@ async fn second_sign_in_in_single_session_mode() {
 
 #[tokio::test]
 async fn same_account_twice_in_multi_session_mode() {
-    let emu = start_with(clerk_emulator::Config::default().with_multi_session(true)).await;
+    let emu = start_with(one_step().with_multi_session(true)).await;
     emu.sign_in(DEMO).await;
     emu.sign_in(ADA).await;
     let resp = emu

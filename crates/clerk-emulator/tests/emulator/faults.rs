@@ -69,7 +69,7 @@ async fn drop_fault_is_a_connection_error() {
 
 #[tokio::test]
 async fn method_and_path_filters() {
-    let emu = start_with(clerk_emulator::Config::default().with_multi_session(true)).await;
+    let emu = start_with(one_step().with_multi_session(true)).await;
     let sid = str_at(&emu.sign_in(DEMO).await, "/response/created_session_id");
     emu.add_fault(
         json!({"count": 1, "status": 500, "method": "delete", "path": "/v1/client/sessions"}),
@@ -197,4 +197,69 @@ async fn request_log_counts_and_reset() {
     assert!(client_set_cookie(&resp).is_some_and(|c| c.contains("Max-Age=0")));
     assert_eq!(ok_json(resp).await["client"], serde_json::Value::Null);
     emu.sign_in(DEMO).await;
+}
+
+#[tokio::test]
+async fn a_fault_answers_get_client_with_clerks_requires_captcha() {
+    let emu = start().await;
+    let resp = emu
+        .post_json(
+            "/__emulator/faults",
+            &serde_json::json!({"count": 1, "code": "requires_captcha", "path": "/v1/client", "method": "GET"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    assert_eq!(ok_json_created(resp).await["status"], 401);
+    let body = expect_error(
+        emu.get("/v1/client").await,
+        StatusCode::UNAUTHORIZED,
+        "requires_captcha",
+    )
+    .await;
+    assert_eq!(
+        body["errors"][0]["message"],
+        "CAPTCHA verification is required"
+    );
+    assert_eq!(
+        body["errors"][0]["long_message"],
+        "CAPTCHA verification is required"
+    );
+    // Spent.
+    ok_json(emu.get("/v1/client").await).await;
+
+    // Any other code needs its status, and a plain name.
+    expect_error(
+        emu.post_json(
+            "/__emulator/faults",
+            &serde_json::json!({"count": 1, "code": "too_many_requests"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "form_param_missing",
+    )
+    .await;
+    expect_error(
+        emu.post_json(
+            "/__emulator/faults",
+            &serde_json::json!({"count": 1, "status": 400, "code": "<b>"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "form_param_format_invalid",
+    )
+    .await;
+    emu.add_fault(serde_json::json!({"count": 1, "status": 429, "code": "too_many_requests", "path": "/v1/client"}))
+        .await;
+    expect_error(
+        emu.get("/v1/client").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_requests",
+    )
+    .await;
+}
+
+/// The JSON body of a 201.
+async fn ok_json_created(resp: reqwest::Response) -> serde_json::Value {
+    let text = resp.text().await.expect("body");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }

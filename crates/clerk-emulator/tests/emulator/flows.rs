@@ -1,6 +1,5 @@
 //! Whole sign-in / token / sign-out flows over real HTTP.
 
-use clerk_emulator::Config;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -104,7 +103,7 @@ async fn sign_in_token_remove_refuse() {
 
 #[tokio::test]
 async fn multi_session_sign_out_one_then_all() {
-    let emu = start_with(Config::default().with_multi_session(true)).await;
+    let emu = start_with(one_step().with_multi_session(true)).await;
     let first = str_at(&emu.sign_in(DEMO).await, "/response/created_session_id");
     let second = emu.sign_in(ADA).await;
     let second_id = str_at(&second, "/response/created_session_id");
@@ -167,7 +166,7 @@ async fn sign_out_all_via_method_override() {
 
 #[tokio::test]
 async fn delete_client_ends_sessions_and_clears_cookie() {
-    let emu = start_with(Config::default().with_multi_session(true)).await;
+    let emu = start_with(one_step().with_multi_session(true)).await;
     let a = str_at(&emu.sign_in(DEMO).await, "/response/created_session_id");
     let b = str_at(&emu.sign_in(ADA).await, "/response/created_session_id");
     let resp = emu.send(Method::POST, "/v1/client?_method=DELETE").await;
@@ -196,7 +195,7 @@ async fn delete_client_ends_sessions_and_clears_cookie() {
 
 #[tokio::test]
 async fn end_and_touch() {
-    let emu = start_with(Config::default().with_multi_session(true)).await;
+    let emu = start_with(one_step().with_multi_session(true)).await;
     let a = str_at(&emu.sign_in(DEMO).await, "/response/created_session_id");
     let b = str_at(&emu.sign_in(ADA).await, "/response/created_session_id");
 

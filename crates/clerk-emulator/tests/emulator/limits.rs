@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::common::*;
 
 fn with_limits(limits: Limits) -> Config {
-    Config::default().with_limits(limits)
+    one_step().with_limits(limits)
 }
 
 #[tokio::test]

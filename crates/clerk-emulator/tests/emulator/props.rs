@@ -7,20 +7,57 @@ use std::sync::OnceLock;
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Request};
 use axum::Router;
-use clerk_emulator::Config;
 use http_body_util::BodyExt;
 use proptest::prelude::*;
 use tower::ServiceExt;
 
-use crate::common::clerk_error_code;
+use crate::common::{clerk_error_code, one_step};
 
-/// One runtime and two routers for all cases: cookie mode (with a
-/// signed-in client) and dev-browser mode.
+/// One runtime and two routers for all cases: cookie mode with Client
+/// Trust (a client with an active session and a sign-in waiting for its
+/// code) and dev-browser mode.
 struct Fixture {
     runtime: tokio::runtime::Runtime,
     router: Router,
     dev_router: Router,
     valid_cookie: String,
+    /// The id of the sign-in waiting for its code, for paths that say
+    /// `PENDING`.
+    pending_sign_in: String,
+}
+
+/// Sends one request; returns the new `__client` cookie, if any, and the
+/// JSON body.
+async fn call(
+    router: &Router,
+    method: &str,
+    path: &str,
+    body: &str,
+    cookie: Option<&str>,
+) -> (Option<String>, serde_json::Value) {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    let request = request.body(Body::from(body.to_owned())).expect("request");
+    let response = router.clone().oneshot(request).await.expect("infallible");
+    assert!(response.status().is_success(), "{method} {path}");
+    let cookie = response
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned);
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (cookie, serde_json::from_slice(&bytes).expect("JSON"))
 }
 
 fn fixture() -> &'static Fixture {
@@ -30,32 +67,62 @@ fn fixture() -> &'static Fixture {
             .enable_all()
             .build()
             .expect("runtime");
-        let config = Config::default().with_multi_session(true);
+        let config = clerk_emulator::Config::default()
+            .with_multi_session(true)
+            .with_print_codes(false);
         let router = clerk_emulator::router(config).expect("router");
-        let valid_cookie = runtime.block_on(async {
-            let request = Request::post("/v1/client/sign_ins")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(
-                    "identifier=demo@example.com&password=demo-password-1",
-                ))
-                .expect("request");
-            let response = router.clone().oneshot(request).await.expect("infallible");
-            assert!(response.status().is_success());
-            response
-                .headers()
-                .get(header::SET_COOKIE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(';').next())
-                .expect("cookie")
-                .to_owned()
+        let (valid_cookie, pending_sign_in) = runtime.block_on(async {
+            // Ada signs in through the code step...
+            let (cookie, started) = call(
+                &router,
+                "POST",
+                "/v1/client/sign_ins",
+                "identifier=ada@example.com&password=ada-password-1",
+                None,
+            )
+            .await;
+            let cookie = cookie.expect("a client cookie");
+            let id = started["response"]["id"].as_str().expect("id").to_owned();
+            let factor = format!("/v1/client/sign_ins/{id}");
+            call(
+                &router,
+                "POST",
+                &format!("{factor}/prepare_second_factor"),
+                "strategy=email_code",
+                Some(&cookie),
+            )
+            .await;
+            let (_, emails) = call(&router, "GET", "/__emulator/emails", "", None).await;
+            let code = emails[0]["code"].as_str().expect("code").to_owned();
+            let (rotated, _) = call(
+                &router,
+                "POST",
+                &format!("{factor}/attempt_second_factor"),
+                &format!("strategy=email_code&code={code}"),
+                Some(&cookie),
+            )
+            .await;
+            let cookie = rotated.expect("rotated cookie");
+            // ...and Demo's sign-in waits for its code on the same client.
+            let (_, pending) = call(
+                &router,
+                "POST",
+                "/v1/client/sign_ins",
+                "identifier=demo@example.com&password=demo-password-1",
+                Some(&cookie),
+            )
+            .await;
+            assert_eq!(pending["response"]["status"], "needs_client_trust");
+            let pending = pending["response"]["id"].as_str().expect("id").to_owned();
+            (cookie, pending)
         });
-        let dev_router =
-            clerk_emulator::router(Config::default().with_dev_browser(true)).expect("router");
+        let dev_router = clerk_emulator::router(one_step().with_dev_browser(true)).expect("router");
         Fixture {
             runtime,
             router,
             dev_router,
             valid_cookie,
+            pending_sign_in,
         }
     })
 }
@@ -67,6 +134,8 @@ fn junk_segment() -> impl Strategy<Value = String> {
         prop::collection::vec(any::<u8>(), 0..20)
             .prop_map(|bytes| bytes.iter().map(|b| format!("%{b:02X}")).collect()),
         Just("sess_".to_owned()),
+        Just("sia_".to_owned()),
+        Just("PENDING".to_owned()),
         Just("..".to_owned()),
     ]
 }
@@ -85,6 +154,15 @@ fn path() -> impl Strategy<Value = String> {
         "/__emulator/sessions",
         "/__emulator/requests",
         "/__emulator/avatar/user_x.svg",
+        "/__emulator/emails",
+        "/__emulator/clock",
+        "/__emulator/sessions/sess_x",
+        "/sign-in",
+        "/sign-in/factor-two",
+        "/sign-in/factor-two/resend",
+        "/sign-up",
+        "/sign-up/verify",
+        "/sign-up/verify/resend",
     ])
     .prop_map(str::to_owned);
     let session = (
@@ -100,9 +178,20 @@ fn path() -> impl Strategy<Value = String> {
         ]),
     )
         .prop_map(|(id, action)| format!("/v1/client/sessions/{id}{action}"));
+    let sign_in = (
+        junk_segment(),
+        prop::sample::select(vec![
+            "",
+            "/prepare_second_factor",
+            "/attempt_second_factor",
+            "/prepare_first_factor",
+            "/x",
+        ]),
+    )
+        .prop_map(|(id, action)| format!("/v1/client/sign_ins/{id}{action}"));
     let random =
         prop::collection::vec(junk_segment(), 0..5).prop_map(|s| format!("/{}", s.join("/")));
-    prop_oneof![fixed, session, random]
+    prop_oneof![fixed, session, sign_in, random]
 }
 
 fn query() -> impl Strategy<Value = String> {
@@ -142,6 +231,17 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
             "identifier=demo%40example.com&password=demo-password-1",
             "identifier=demo%40example.com&password=wrong&strategy=password",
             "strategy=oauth_google",
+            "strategy=email_code",
+            "strategy=email_code&email_address_id=idn_x",
+            "strategy=email_code&code=123456",
+            "strategy=email_code&code=",
+            "strategy=totp&code=%FF",
+            "{\"strategy\": \"totp\", \"code\": 123456}",
+            "{\"advance_ms\": 9223372036854775807}",
+            "{\"status\": \"pending\", \"tasks\": [{\"key\": \"choose-organization\"}]}",
+            "csrf_token=x&identifier=demo%40example.com&password=demo-password-1",
+            "csrf_token=&code=424242",
+            "email_address=a%40b.co&password=12345678",
             "a=%FF%FE&b",
             "&&&==",
         ])
@@ -208,10 +308,11 @@ fn case() -> impl Strategy<Value = Case> {
 
 fn run(case: &Case) -> Result<(), TestCaseError> {
     let fx = fixture();
+    let path = case.path.replace("PENDING", &fx.pending_sign_in);
     let uri = if case.query.is_empty() {
-        case.path.clone()
+        path
     } else {
-        format!("{}?{}", case.path, case.query)
+        format!("{path}?{}", case.query)
     };
     let mut builder = Request::builder().method(case.method).uri(&uri);
     if let Some(ct) = case.content_type {
@@ -266,7 +367,15 @@ fn run(case: &Case) -> Result<(), TestCaseError> {
         (status, bytes)
     });
     prop_assert!(!status.is_server_error(), "{status} for {case:?}");
-    if status.is_client_error() && case.method != "HEAD" {
+    // The hosted pages answer HTML, errors included.
+    let hosted = case.path.starts_with("/sign-in") || case.path.starts_with("/sign-up");
+    if hosted && status.is_client_error() && case.method != "HEAD" {
+        let text = String::from_utf8_lossy(&bytes);
+        prop_assert!(
+            text.starts_with("<!doctype html>") || text.starts_with('{'),
+            "{status} body for {case:?}: {text}"
+        );
+    } else if status.is_client_error() && case.method != "HEAD" {
         let body: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
             TestCaseError::fail(format!("{status} body not JSON ({e}) for {case:?}"))
         })?;

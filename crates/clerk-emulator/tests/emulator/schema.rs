@@ -4,28 +4,35 @@
 //! uses: `$ref`, `allOf`, `oneOf`, `anyOf`, `nullable`, `required`, `type`,
 //! `enum`, `items`, `properties` and `additionalProperties`.
 
-use clerk_emulator::Config;
 use reqwest::{Method, Response};
 use serde_json::Value;
 
 use crate::common::*;
 
-const SPEC: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/clerk-fapi/fapi-openapi.json"
-);
+/// Where Clerk's FAPI description lives: `shared/clerk-fapi/` beside the
+/// checkout, found from this crate upwards (so a worktree nested deeper
+/// finds it too), or the file `CLERK_FAPI_SPEC` names.
+fn spec_path() -> Option<std::path::PathBuf> {
+    if let Some(path) = std::env::var_os("CLERK_FAPI_SPEC") {
+        return Some(path.into());
+    }
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|dir| dir.join("shared/clerk-fapi/fapi-openapi.json"))
+        .find(|path| path.is_file())
+}
 
 struct Spec(Value);
 
 impl Spec {
     fn load() -> Option<Self> {
-        match std::fs::read_to_string(SPEC) {
-            Ok(text) => Some(Self(serde_json::from_str(&text).expect("the spec is JSON"))),
-            Err(e) => {
-                println!("skipping schema conformance: cannot read {SPEC}: {e}");
-                None
-            }
-        }
+        let Some(path) = spec_path() else {
+            println!("skipping schema conformance: no shared/clerk-fapi/fapi-openapi.json above this crate");
+            return None;
+        };
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        Some(Self(serde_json::from_str(&text).expect("the spec is JSON")))
     }
 
     fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
@@ -196,7 +203,7 @@ async fn responses_match_clerk_openapi() {
     );
     assert!(errors.len() > 5, "validator too lenient: {errors:?}");
 
-    let emu = start_with(Config::default().with_multi_session(true)).await;
+    let emu = start_with(one_step().with_multi_session(true)).await;
     let (spec, emu) = (&spec, &emu);
     use Method as M;
     for (method, path) in [
@@ -265,4 +272,172 @@ async fn responses_match_clerk_openapi() {
         let body = conform(spec, emu, method, route, path).await;
         assert!(body.get("errors").is_some(), "{path}: {body}");
     }
+}
+
+/// POSTs a form to `path` and checks the answer against `route`'s schema.
+async fn posted(spec: &Spec, emu: &Emu, route: &str, path: &str, form: &[(&str, &str)]) -> Value {
+    let (status, body) = body_of(emu.post_form(path, form).await).await;
+    spec.assert_conforms(route, "POST", status, &body);
+    body
+}
+
+/// GETs `path` and checks the answer against `route`'s schema.
+async fn got(spec: &Spec, emu: &Emu, route: &str, path: &str) -> Value {
+    let (status, body) = body_of(emu.get(path).await).await;
+    spec.assert_conforms(route, "GET", status, &body);
+    body
+}
+
+#[tokio::test]
+async fn second_factor_bodies_match_clerk_openapi() {
+    let Some(spec) = Spec::load() else {
+        return;
+    };
+    // Client Trust on, as by default; multi-session so both users fit.
+    let emu = start_with(clerk_emulator::Config::default().with_multi_session(true)).await;
+    let (spec, emu) = (&spec, &emu);
+    let sign_ins = "/v1/client/sign_ins";
+    let one = "/v1/client/sign_ins/{sign_in_id}";
+    let prepare = "/v1/client/sign_ins/{sign_in_id}/prepare_second_factor";
+    let attempt = "/v1/client/sign_ins/{sign_in_id}/attempt_second_factor";
+    let email_code = [("strategy", "email_code")];
+    let some_code = [("strategy", "email_code"), ("code", "1")];
+
+    // needs_client_trust, on the response and as client.sign_in.
+    let started = posted(
+        spec,
+        emu,
+        sign_ins,
+        sign_ins,
+        &[("identifier", DEMO.0), ("password", DEMO.1)],
+    )
+    .await;
+    assert_eq!(started["response"]["status"], "needs_client_trust");
+    let id = str_at(&started, "/response/id");
+    let client = got(spec, emu, "/v1/client", "/v1/client").await;
+    assert_eq!(client["response"]["sign_in"]["id"], id.as_str());
+
+    // Every answer of the code step, errors included.
+    let at = |route: &str| route.replace("{sign_in_id}", &id);
+    let early = posted(spec, emu, attempt, &at(attempt), &some_code).await;
+    assert_eq!(early["errors"][0]["code"], "verification_missing");
+    let prepared = posted(spec, emu, prepare, &at(prepare), &email_code).await;
+    assert_eq!(
+        prepared["response"]["second_factor_verification"]["object"],
+        "verification_otp"
+    );
+    for form in [
+        vec![("strategy", "email_code"), ("code", "000000")],
+        vec![("strategy", "phone_code"), ("code", "000000")],
+        vec![("strategy", "email_code")],
+    ] {
+        let body = posted(spec, emu, attempt, &at(attempt), &form).await;
+        assert!(body.get("errors").is_some(), "{body}");
+    }
+    got(spec, emu, one, &at(one)).await;
+    emu.advance_clock(10 * 60 * 1000).await;
+    let expired = posted(spec, emu, attempt, &at(attempt), &some_code).await;
+    assert_eq!(expired["errors"][0]["code"], "verification_expired");
+    got(spec, emu, one, &at(one)).await;
+    posted(spec, emu, prepare, &at(prepare), &email_code).await;
+    let code = emu.last_code(DEMO.0).await;
+    let done = posted(
+        spec,
+        emu,
+        attempt,
+        &at(attempt),
+        &[("strategy", "email_code"), ("code", &code)],
+    )
+    .await;
+    assert_eq!(done["response"]["status"], "complete");
+    got(spec, emu, one, &at(one)).await;
+    let again = posted(spec, emu, prepare, &at(prepare), &email_code).await;
+    assert_eq!(again["errors"][0]["code"], "verification_already_verified");
+    got(spec, emu, one, "/v1/client/sign_ins/sia_nope").await;
+
+    // needs_second_factor for the TOTP user, and its verification.
+    let grace = [
+        ("identifier", "grace@example.com"),
+        ("password", "grace-password-1"),
+    ];
+    let grace = posted(spec, emu, sign_ins, sign_ins, &grace).await;
+    assert_eq!(grace["response"]["status"], "needs_second_factor");
+    let grace_id = str_at(&grace, "/response/id");
+    let at = |route: &str| route.replace("{sign_in_id}", &grace_id);
+    posted(spec, emu, prepare, &at(prepare), &[("strategy", "totp")]).await;
+    posted(
+        spec,
+        emu,
+        attempt,
+        &at(attempt),
+        &[("strategy", "totp"), ("code", "000000")],
+    )
+    .await;
+    let secs = emu.clock_secs().await;
+    let code = clerk_emulator::totp_code(clerk_emulator::DEMO_TOTP_SECRET, secs).expect("code");
+    // A step boundary may fall between reading the clock and the attempt;
+    // either answer must match the schema.
+    posted(
+        spec,
+        emu,
+        attempt,
+        &at(attempt),
+        &[("strategy", "totp"), ("code", &code)],
+    )
+    .await;
+    got(spec, emu, "/v1/client", "/v1/client").await;
+}
+
+#[tokio::test]
+async fn sign_ups_and_pending_sessions_match_clerk_openapi() {
+    let Some(spec) = Spec::load() else {
+        return;
+    };
+    let emu = start_with(clerk_emulator::Config::default()).await;
+    let (spec, emu) = (&spec, &emu);
+    // A sign-up started on the hosted page is the client's sign_up.
+    let page = emu.get("/sign-up").await.text().await.expect("page");
+    let csrf = input_value(&page, "csrf_token");
+    let started = emu
+        .http
+        .post(emu.url("/sign-up"))
+        .header(reqwest::header::ORIGIN, emu.base.as_str())
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email_address", "new@example.com"),
+            ("password", "new-password-1"),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    // Redirected to the code step.
+    assert_eq!(started.url().path(), "/sign-up/verify", "{started:?}");
+    let client = got(spec, emu, "/v1/client", "/v1/client").await;
+    assert_eq!(
+        client["client"]["sign_up"]["status"],
+        "missing_requirements"
+    );
+    let code = emu.last_code("new@example.com").await;
+    emu.http
+        .post(emu.url("/sign-up/verify"))
+        .header(reqwest::header::ORIGIN, emu.base.as_str())
+        .form(&[("csrf_token", csrf.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .expect("sent");
+    let client = got(spec, emu, "/v1/client", "/v1/client").await;
+    let sid = str_at(&client, "/client/last_active_session_id");
+
+    // A pending session with its tasks.
+    let pending =
+        serde_json::json!({"status": "pending", "tasks": [{"key": "choose-organization"}]});
+    ok_json(
+        emu.post_json(&format!("/__emulator/sessions/{sid}"), &pending)
+            .await,
+    )
+    .await;
+    let client = got(spec, emu, "/v1/client", "/v1/client").await;
+    assert_eq!(client["client"]["sessions"][0]["status"], "pending");
+    let route = "/v1/client/sessions/{session_id}";
+    got(spec, emu, route, &format!("/v1/client/sessions/{sid}")).await;
 }

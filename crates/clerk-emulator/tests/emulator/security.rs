@@ -184,7 +184,7 @@ async fn a_rebinding_host_is_refused_before_any_handler() {
 
 #[tokio::test]
 async fn the_request_log_redacts_tokens_passwords_and_codes() {
-    let emu = start_with(clerk_emulator::Config::default().with_dev_browser(true)).await;
+    let emu = start_with(one_step().with_dev_browser(true)).await;
     let token = str_at(
         &ok_json(emu.post_form("/v1/dev_browser", &[]).await).await,
         "/id",
@@ -382,7 +382,7 @@ async fn slow_clients_are_cut_off() {
     use tokio::io::AsyncWriteExt;
     let limits = clerk_emulator::Limits::default()
         .with_read_timeouts(Duration::from_millis(300), Duration::from_millis(300));
-    let emu = start_with(clerk_emulator::Config::default().with_limits(limits)).await;
+    let emu = start_with(one_step().with_limits(limits)).await;
     let addr = emu.running.addr();
     let bound = Duration::from_secs(5);
     let connect = || tokio::net::TcpStream::connect(addr);

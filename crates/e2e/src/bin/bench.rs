@@ -268,7 +268,11 @@ impl Side {
             Config::default()
                 .with_addr(emulator_addr)
                 .with_allowed_origins([app_url.clone()])
-                .with_dev_browser(args.dev_browser),
+                .with_dev_browser(args.dev_browser)
+                // One-request password sign-ins, so times stay comparable
+                // across runs and with earlier results (the notes say so).
+                .with_client_trust(false)
+                .with_print_codes(false),
         )
         .await
         .map_err(|e| Error::Setup(format!("{name}: emulator on {emulator_addr}: {e}")))?;
@@ -712,7 +716,8 @@ fn notes(ours: &Side, peer: &Side) -> String {
         "- Times are taken in the page: navigation start (`performance.timeOrigin`) to the \
          status text in the DOM (MutationObserver, before paint); the click event's time to the \
          signed-out text in the reloaded document. Each app runs in its own headless Chromium \
-         against its own in-process emulator ({}) over loopback, its files served \
+         against its own in-process emulator ({}, Client Trust off as with \
+         `--no-client-trust`) over loopback, its files served \
          uncompressed and without cache headers (every load fetches and compiles everything); \
          before each load the demo user signs in with one FAPI request from the page.",
         modes(ours, peer)

@@ -1,12 +1,23 @@
-//! In-memory state: users, clients, sessions and dev browsers, and every
-//! rule that changes them (what a sign-in needs, which status a session may
-//! move to), so that each FAPI handler is one call here.
+//! In-memory state: users, clients, sessions, sign-ins and dev browsers,
+//! and every rule that changes them (what a sign-in needs, which status a
+//! session may move to), so that each FAPI handler and hosted page is one
+//! call here. Sign-in attempts and their factors live in [`sign_ins`].
 
 use std::collections::{HashMap, VecDeque};
 
 use crate::api_error::ApiError;
+use crate::factors::outbox::Outbox;
+use crate::factors::totp;
 use crate::ids::{new_id, now_ms};
-use crate::{Limits, User};
+use crate::Config;
+
+mod sign_ins;
+mod sign_ups;
+
+pub(crate) use sign_ins::{
+    AttemptParams, Device, PasswordAttempt, PrepareParams, SignInRec, SignInStatus, SignInStep,
+};
+pub(crate) use sign_ups::{SignUpParams, SignUpRec, MIN_PASSWORD_LENGTH};
 
 /// How long a session lives, as Clerk's defaults (7 days / 30 days).
 const SESSION_EXPIRE_MS: i64 = 7 * 24 * 3600 * 1000;
@@ -22,19 +33,31 @@ pub(crate) struct UserRec {
     pub last_name: Option<String>,
     pub created_at: i64,
     pub last_sign_in_at: Option<i64>,
+    /// The decoded TOTP secret of a user with an authenticator app.
+    pub totp_secret: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SessionStatus {
     Active,
+    /// Signed in, with tasks left (such as choosing an organization):
+    /// clerk-js counts it as signed out unless the app opts in.
+    Pending,
     Ended,
     Removed,
 }
 
 impl SessionStatus {
+    /// Active or pending: the session stands, gets tokens and may be
+    /// touched, ended or removed.
+    pub fn is_live(self) -> bool {
+        matches!(self, SessionStatus::Active | SessionStatus::Pending)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             SessionStatus::Active => "active",
+            SessionStatus::Pending => "pending",
             SessionStatus::Ended => "ended",
             SessionStatus::Removed => "removed",
         }
@@ -52,13 +75,38 @@ pub(crate) struct SessionRec {
     pub last_active_at: i64,
     pub expire_at: i64,
     pub abandon_at: i64,
-    /// When the first factor was verified, for `factor_verification_age`.
+    /// When the first factor was verified, for `factor_verification_age`
+    /// and the `fva` claim.
     pub first_factor_at: i64,
-    pub last_active_token: Option<String>,
+    /// When a second factor was verified (a TOTP or Client Trust code).
+    pub second_factor_at: Option<i64>,
+    pub last_active_token: Option<RecordedToken>,
+    /// The keys of a pending session's tasks (`choose-organization`...).
+    pub tasks: Vec<String>,
     /// Creation order, for `/__emulator/sessions`.
     seq: u64,
     /// When it stopped being active (then it is pruned in time).
     closed_at: Option<i64>,
+}
+
+/// The last session token minted for a session.
+#[derive(Debug, Clone)]
+pub(crate) struct RecordedToken {
+    pub jwt: String,
+    /// Its `exp` claim (seconds since the epoch, real time).
+    pub exp: i64,
+}
+
+/// Whom a session token is for, and the session's claims.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenSubject {
+    pub session_id: String,
+    pub user_id: String,
+    /// Minutes since the first and the second factor were verified (-1:
+    /// never), for the `fva` claim.
+    pub fva: [i64; 2],
+    /// The session's status, for the `sts` claim.
+    pub status: &'static str,
 }
 
 #[derive(Debug, Clone)]
@@ -78,6 +126,11 @@ pub(crate) struct ClientRec {
     /// session of the client starts or ends, so a cookie planted before a
     /// sign-in (session fixation) or kept after a sign-out names nothing.
     rotating_token: String,
+    /// The sign-in in progress (`client.sign_in`), until it completes or a
+    /// newer one replaces it.
+    pub sign_in_id: Option<String>,
+    /// The sign-up in progress (`client.sign_up`), until it completes.
+    pub sign_up_id: Option<String>,
 }
 
 /// What a `__client` cookie's client id and token name.
@@ -91,23 +144,6 @@ pub(crate) enum CookieClient {
     Gone,
 }
 
-/// The parameters of a password sign-in (absent and empty are `None`).
-#[derive(Debug, Default)]
-pub(crate) struct PasswordAttempt {
-    pub strategy: Option<String>,
-    pub identifier: Option<String>,
-    pub password: Option<String>,
-}
-
-/// What a successful sign-in created.
-#[derive(Debug)]
-pub(crate) struct SignedIn {
-    /// The caller's client, or a new one (to bind).
-    pub client_id: String,
-    pub session_id: String,
-    pub user_id: String,
-}
-
 #[derive(Debug)]
 pub(crate) struct Store {
     users: Vec<UserRec>,
@@ -119,27 +155,53 @@ pub(crate) struct Store {
     closed: VecDeque<(i64, String)>,
     /// Dev browser id -> the client bound to it.
     dev_browsers: HashMap<String, String>,
+    /// Sign-in attempts by id, and their ids oldest first (for the cap).
+    sign_ins: HashMap<String, SignInRec>,
+    sign_in_order: VecDeque<String>,
+    /// Sign-up attempts by id, and their ids oldest first (for the cap).
+    sign_ups: HashMap<String, SignUpRec>,
+    sign_up_order: VecDeque<String>,
+    /// Devices (a client, or a dev browser) and users that completed Client
+    /// Trust's code step together, oldest first.
+    trusted: VecDeque<(String, String)>,
+    /// Codes sent.
+    pub outbox: Outbox,
+    /// New browsers confirm a password sign-in with an e-mail code.
+    client_trust: bool,
     /// A counter: creation order of sessions, last use of clients.
     clock: u64,
+    /// Added to the system time: tests move the emulator's clock forward
+    /// (code expiry, abandoned sign-ins) without waiting.
+    clock_offset_ms: i64,
     max_clients: usize,
     max_closed_sessions: usize,
     closed_retention_ms: i64,
 }
 
 impl Store {
-    pub fn new(users: &[User], limits: &Limits) -> Self {
+    pub fn new(config: &Config) -> Self {
+        let limits = &config.limits;
         let now = now_ms();
         Self {
             clients: HashMap::new(),
             sessions: HashMap::new(),
             closed: VecDeque::new(),
             dev_browsers: HashMap::new(),
+            sign_ins: HashMap::new(),
+            sign_in_order: VecDeque::new(),
+            sign_ups: HashMap::new(),
+            sign_up_order: VecDeque::new(),
+            trusted: VecDeque::new(),
+            outbox: Outbox::new(config.print_codes),
+            client_trust: config.client_trust,
             clock: 0,
+            clock_offset_ms: 0,
             max_clients: limits.clients.max(1),
             max_closed_sessions: limits.closed_sessions,
             closed_retention_ms: i64::try_from(limits.closed_session_retention.as_millis())
                 .unwrap_or(i64::MAX),
-            users: users
+            users: config
+                .users
                 .iter()
                 .map(|u| UserRec {
                     id: new_id("user"),
@@ -150,17 +212,42 @@ impl Store {
                     last_name: u.last_name.clone(),
                     created_at: now,
                     last_sign_in_at: None,
+                    totp_secret: u.totp_secret.as_deref().and_then(totp::decode_base32),
                 })
                 .collect(),
         }
     }
 
-    /// Drops clients, sessions and dev-browser bindings; keeps users.
+    /// Drops clients, sessions, sign-ins, trusted devices, dev-browser
+    /// bindings and sent codes, and puts the clock back; keeps users.
     pub fn reset(&mut self) {
         self.clients.clear();
         self.sessions.clear();
         self.closed.clear();
         self.dev_browsers.clear();
+        self.sign_ins.clear();
+        self.sign_in_order.clear();
+        self.sign_ups.clear();
+        self.sign_up_order.clear();
+        self.trusted.clear();
+        self.outbox.clear();
+        self.clock_offset_ms = 0;
+    }
+
+    /// The emulator's time in milliseconds: the system's, plus what tests
+    /// moved the clock by.
+    pub fn now(&self) -> i64 {
+        now_ms().saturating_add(self.clock_offset_ms)
+    }
+
+    /// Moves the emulator's clock by `ms` (either way); returns the offset.
+    pub fn advance_clock(&mut self, ms: i64) -> i64 {
+        self.clock_offset_ms = self.clock_offset_ms.saturating_add(ms);
+        self.clock_offset_ms
+    }
+
+    pub fn clock_offset(&self) -> i64 {
+        self.clock_offset_ms
     }
 
     fn tick(&mut self) -> u64 {
@@ -175,7 +262,7 @@ impl Store {
     /// Whether the client exists; marks it used (for eviction) and prunes
     /// closed sessions past their time.
     pub fn use_client(&mut self, id: &str) -> bool {
-        self.prune_closed(now_ms());
+        self.prune_closed(self.now());
         let now = self.tick();
         match self.clients.get_mut(id) {
             Some(client) => {
@@ -223,7 +310,7 @@ impl Store {
 
     pub fn create_client(&mut self) -> String {
         self.make_room_for_a_client();
-        let now = now_ms();
+        let now = self.now();
         let id = new_id("client");
         let last_used = self.tick();
         self.clients.insert(
@@ -237,6 +324,8 @@ impl Store {
                 dev_browser: None,
                 last_used,
                 rotating_token: new_id("rot"),
+                sign_in_id: None,
+                sign_up_id: None,
             },
         );
         id
@@ -282,8 +371,7 @@ impl Store {
     }
 
     pub fn has_active_session(&self, client_id: &str) -> bool {
-        self.client_sessions(client_id)
-            .any(|s| s.status == SessionStatus::Active)
+        self.client_sessions(client_id).any(|s| s.status.is_live())
     }
 
     pub fn session(&self, id: &str) -> Option<&SessionRec> {
@@ -296,8 +384,11 @@ impl Store {
 
     /// Creates an active session for `user_id` and makes it the client's last
     /// active one.
-    fn create_session(&mut self, client_id: &str, user_id: &str) -> String {
-        let now = now_ms();
+    /// Creates an active session for `user_id` (who also verified a second
+    /// factor, when `second_factor` says so) and makes it the client's last
+    /// active one.
+    fn create_session(&mut self, client_id: &str, user_id: &str, second_factor: bool) -> String {
+        let now = self.now();
         self.prune_closed(now);
         let id = new_id("sess");
         let seq = self.tick();
@@ -314,7 +405,9 @@ impl Store {
                 expire_at: now + SESSION_EXPIRE_MS,
                 abandon_at: now + SESSION_ABANDON_MS,
                 first_factor_at: now,
+                second_factor_at: second_factor.then_some(now),
                 last_active_token: None,
+                tasks: Vec::new(),
                 seq,
                 closed_at: None,
             },
@@ -351,14 +444,14 @@ impl Store {
     /// session, another active one (the most recently active) takes its
     /// place, or none.
     fn set_status(&mut self, session_id: &str, status: SessionStatus) {
-        let now = now_ms();
+        let now = self.now();
         let Some(session) = self.session_mut(session_id) else {
             return;
         };
         session.status = status;
         session.updated_at = now;
-        let newly_closed = status != SessionStatus::Active && session.closed_at.is_none();
-        if status != SessionStatus::Active {
+        let newly_closed = !status.is_live() && session.closed_at.is_none();
+        if !status.is_live() {
             session.last_active_token = None;
         }
         if newly_closed {
@@ -373,23 +466,24 @@ impl Store {
     }
 
     fn repoint_last_active(&mut self, client_id: &str) {
+        let now = self.now();
         let current_ok = self
             .clients
             .get(client_id)
             .and_then(|c| c.last_active_session_id.as_deref())
             .and_then(|id| self.session(id))
-            .is_some_and(|s| s.status == SessionStatus::Active);
+            .is_some_and(|s| s.status.is_live());
         if current_ok {
             return;
         }
         let next = self
             .client_sessions(client_id)
-            .filter(|s| s.status == SessionStatus::Active)
+            .filter(|s| s.status.is_live())
             .max_by_key(|s| s.last_active_at)
             .map(|s| s.id.clone());
         if let Some(client) = self.clients.get_mut(client_id) {
             client.last_active_session_id = next;
-            client.updated_at = now_ms();
+            client.updated_at = now;
         }
     }
 
@@ -429,6 +523,7 @@ impl Store {
     pub fn destroy_client(&mut self, client_id: &str) -> Option<ClientRec> {
         self.close_all(client_id, SessionStatus::Ended);
         let client = self.clients.remove(client_id)?;
+        self.forget_device(&Device::Client.key(client_id));
         if let Some(dvb) = &client.dev_browser {
             if self.dev_browsers.get(dvb).is_some_and(|c| c == client_id) {
                 self.dev_browsers.remove(dvb);
@@ -437,70 +532,54 @@ impl Store {
         Some(client)
     }
 
-    /// A password sign-in: checks, in Clerk's order, that the client may
-    /// take another session, the strategy, the parameters, the user and the
-    /// password; then creates the client if there is none, and an active
-    /// session that becomes the client's last active one.
-    pub fn sign_in_with_password(
-        &mut self,
-        client_id: Option<&str>,
-        attempt: &PasswordAttempt,
-        multi_session: bool,
-    ) -> Result<SignedIn, ApiError> {
-        if let Some(client_id) = client_id {
-            if !multi_session && self.has_active_session(client_id) {
-                return Err(ApiError::session_exists());
-            }
-        }
-        // clerk-js sends `strategy` only for some flows; a password implies it.
-        if let Some(strategy) = attempt.strategy.as_deref().filter(|s| *s != "password") {
-            return Err(ApiError::strategy_invalid(strategy));
-        }
-        let identifier = attempt
-            .identifier
-            .as_deref()
-            .ok_or_else(|| ApiError::param_missing("identifier"))?;
-        let password = attempt
-            .password
-            .as_deref()
-            .ok_or_else(|| ApiError::param_missing("password"))?;
-        let user = self
-            .user_by_email(identifier)
-            .ok_or_else(ApiError::identifier_not_found)?;
-        if user.password != password {
-            return Err(ApiError::password_incorrect());
-        }
-        let user_id = user.id.clone();
-        // Multi-session: another account may join the client, the same one not.
-        if let Some(client_id) = client_id {
-            if self
-                .client_sessions(client_id)
-                .any(|s| s.user_id == user_id && s.status == SessionStatus::Active)
-            {
-                return Err(ApiError::identifier_already_signed_in());
-            }
-        }
-        let client_id = match client_id {
-            Some(id) => id.to_owned(),
-            None => self.create_client(),
-        };
-        let session_id = self.create_session(&client_id, &user_id);
-        Ok(SignedIn {
-            client_id,
-            session_id,
-            user_id,
-        })
-    }
-
     /// Remembers a freshly minted token as the session's
     /// `last_active_token`, if the session is still active.
-    pub fn record_token(&mut self, session_id: &str, jwt: &str) {
-        if let Some(session) = self
-            .session_mut(session_id)
-            .filter(|s| s.status == SessionStatus::Active)
-        {
-            session.last_active_token = Some(jwt.to_owned());
+    pub fn record_token(&mut self, session_id: &str, jwt: &str, exp: i64) {
+        if let Some(session) = self.session_mut(session_id).filter(|s| s.status.is_live()) {
+            session.last_active_token = Some(RecordedToken {
+                jwt: jwt.to_owned(),
+                exp,
+            });
         }
+    }
+
+    /// `factor_verification_age`: minutes since the first and the second
+    /// factor were verified, -1 for a second factor never verified.
+    pub fn factor_age(&self, session: &SessionRec) -> [i64; 2] {
+        let minutes = |at: i64| (self.now() - at).max(0) / 60_000;
+        [
+            minutes(session.first_factor_at),
+            session.second_factor_at.map_or(-1, minutes),
+        ]
+    }
+
+    fn token_subject(&self, session: &SessionRec) -> TokenSubject {
+        TokenSubject {
+            session_id: session.id.clone(),
+            user_id: session.user_id.clone(),
+            fva: self.factor_age(session),
+            status: session.status.as_str(),
+        }
+    }
+
+    /// The client's active sessions whose last token is missing or has
+    /// less than half of `lifetime_secs` left at `now_secs`: client answers
+    /// carry a fresh one for each (clerk-js seeds its token cache from it).
+    pub fn sessions_needing_token(
+        &self,
+        client_id: &str,
+        now_secs: i64,
+        lifetime_secs: i64,
+    ) -> Vec<TokenSubject> {
+        self.client_sessions(client_id)
+            .filter(|s| s.status.is_live())
+            .filter(|s| {
+                s.last_active_token
+                    .as_ref()
+                    .is_none_or(|t| (t.exp - now_secs) * 2 < lifetime_secs)
+            })
+            .map(|s| self.token_subject(s))
+            .collect()
     }
 
     /// One of the client's visible sessions (removed ones are gone), or 404.
@@ -512,29 +591,33 @@ impl Store {
     }
 
     /// A session of the client that may get a token: 404 when it is not the
-    /// client's, 401 when it is no longer active. Returns its user's id.
-    pub fn session_for_token(&self, client_id: &str, session_id: &str) -> Result<String, ApiError> {
+    /// client's, 401 when it is no longer active.
+    pub fn session_for_token(
+        &self,
+        client_id: &str,
+        session_id: &str,
+    ) -> Result<TokenSubject, ApiError> {
         let session = self
             .session(session_id)
             .filter(|s| s.client_id == client_id)
             .ok_or_else(|| ApiError::session_not_found(session_id))?;
-        if session.status != SessionStatus::Active {
+        if !session.status.is_live() {
             return Err(ApiError::authentication_invalid(format!(
                 "Session {session_id} is {}; tokens are only issued for active sessions.",
                 session.status.as_str()
             )));
         }
-        Ok(session.user_id.clone())
+        Ok(self.token_subject(session))
     }
 
     /// Makes an active session its client's last active one and bumps its
     /// `last_active_at`; 401 for an ended session.
     pub fn touch_session(&mut self, session_id: &str) -> Result<(), ApiError> {
-        let now = now_ms();
+        let now = self.now();
         let session = self
             .session_mut(session_id)
             .ok_or_else(|| ApiError::session_not_found(session_id))?;
-        if session.status != SessionStatus::Active {
+        if !session.status.is_live() {
             return Err(ApiError::authentication_invalid(format!(
                 "Session {session_id} is {}; only an active session can be touched.",
                 session.status.as_str()
@@ -550,12 +633,40 @@ impl Store {
         Ok(())
     }
 
+    /// The test hook's status change: a live session becomes pending with
+    /// `tasks` (at least one), or active again (no tasks).
+    pub fn set_session_tasks(
+        &mut self,
+        session_id: &str,
+        status: SessionStatus,
+        tasks: Vec<String>,
+    ) -> Result<&SessionRec, ApiError> {
+        let now = self.now();
+        let session = self
+            .session_mut(session_id)
+            .ok_or_else(|| ApiError::session_not_found(session_id))?;
+        if !session.status.is_live() {
+            return Err(ApiError::invalid_action_for_session(
+                session_id,
+                &format!("mark {} as {}", session.status.as_str(), status.as_str()),
+            ));
+        }
+        session.status = status;
+        session.tasks = tasks;
+        session.updated_at = now;
+        // Its next token says so (`sts`).
+        session.last_active_token = None;
+        let client_id = session.client_id.clone();
+        if let Some(client) = self.clients.get_mut(&client_id) {
+            client.updated_at = now;
+        }
+        self.session(session_id)
+            .ok_or_else(|| ApiError::session_not_found(session_id))
+    }
+
     /// Ends an active session; an ended one stays as it is.
     pub fn end_session(&mut self, session_id: &str) -> Result<(), ApiError> {
-        if self
-            .session(session_id)
-            .is_some_and(|s| s.status == SessionStatus::Active)
-        {
+        if self.session(session_id).is_some_and(|s| s.status.is_live()) {
             self.set_status(session_id, SessionStatus::Ended);
         }
         Ok(())
@@ -575,7 +686,7 @@ impl Store {
     /// Every session ever created, in creation order.
     /// (Closed ones are kept a while; this prunes those past their time.)
     pub fn sessions_in_creation_order(&mut self) -> Vec<&SessionRec> {
-        self.prune_closed(now_ms());
+        self.prune_closed(self.now());
         let mut list: Vec<&SessionRec> = self.sessions.values().collect();
         list.sort_unstable_by_key(|s| s.seq);
         list
