@@ -75,7 +75,14 @@ pub(crate) struct Fault {
     /// own message and a 401 by default).
     #[serde(default)]
     pub code: Option<String>,
+    /// Instead of Clerk's error shape, this text as an HTML body (empty for
+    /// none): what a proxy, CDN or firewall in front of Clerk answers.
+    #[serde(default)]
+    pub body: Option<String>,
 }
+
+/// Longest `body` a fault may carry.
+const MAX_FAULT_BODY: usize = 4096;
 
 /// Fault codes with Clerk's body and status: `requires_captcha` is what
 /// `GET /v1/client` answers when bot protection wants a CAPTCHA.
@@ -118,8 +125,21 @@ impl Fault {
                 .is_none_or(|m| m.eq_ignore_ascii_case(method))
     }
 
+    /// The answer of a status fault: Clerk's error shape, or the raw `body`.
+    pub fn answer(&self, status: StatusCode) -> Response {
+        match &self.body {
+            Some(body) => (
+                status,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                body.clone(),
+            )
+                .into_response(),
+            None => self.error(status).into_response(),
+        }
+    }
+
     /// The Clerk-shaped body of a status fault.
-    pub fn error(&self, status: StatusCode) -> ApiError {
+    fn error(&self, status: StatusCode) -> ApiError {
         let mut err = match self.code.as_deref() {
             Some(CAPTCHA_CODE) => ApiError::requires_captcha(),
             _ => ApiError::injected(status),
@@ -316,6 +336,20 @@ async fn faults_create(
         }
         if fault.status.is_none() {
             return Err(ApiError::param_missing("status"));
+        }
+    }
+    if let Some(body) = fault.body.as_deref() {
+        if body.len() > MAX_FAULT_BODY {
+            return Err(ApiError::param_invalid(
+                "body",
+                format!("body must be at most {MAX_FAULT_BODY} bytes."),
+            ));
+        }
+        if fault.status.is_none() || fault.code.is_some() {
+            return Err(ApiError::param_invalid(
+                "body",
+                "A body goes with a status, and instead of a Clerk error code.",
+            ));
         }
     }
     if !(1..=MAX_FAULT_COUNT).contains(&fault.count) {

@@ -377,7 +377,7 @@ async fn front(State(state): State<AppState>, request: Request, next: Next) -> R
                     return Response::new(Body::new(Abort::new()));
                 }
                 if let Some(status) = fault.status.and_then(|s| StatusCode::from_u16(s).ok()) {
-                    break 'answer fault.error(status).into_response();
+                    break 'answer fault.answer(status);
                 }
             }
             if state.dev_browser

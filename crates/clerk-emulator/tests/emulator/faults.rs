@@ -31,6 +31,40 @@ async fn status_fault_then_exhausted() {
 }
 
 #[tokio::test]
+async fn a_status_fault_may_answer_a_proxys_page_instead_of_clerks_shape() {
+    let emu = start().await;
+    let page = "<html><body>404 Not Found</body></html>";
+    emu.add_fault(json!({"count": 1, "status": 404, "body": page, "path": "/v1/client/sessions", "method": "DELETE"}))
+        .await;
+    emu.add_fault(json!({"count": 1, "status": 401, "body": ""}))
+        .await;
+    let resp = emu.send(Method::DELETE, "/v1/client/sessions").await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .is_ok_and(|v| v.starts_with("text/html")));
+    assert_eq!(resp.text().await.ok().as_deref(), Some(page));
+    let resp = emu.get("/v1/client").await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(resp.text().await.ok().as_deref(), Some(""));
+
+    // A body goes with a status, never with a Clerk code, and is bounded.
+    for bad in [
+        json!({"count": 1, "body": "x", "delay_ms": 1}),
+        json!({"count": 1, "status": 404, "code": "x", "body": "x"}),
+        json!({"count": 1, "status": 404, "body": "x".repeat(4097)}),
+    ] {
+        let resp = emu.post_json("/__emulator/faults", &bad).await;
+        expect_error(
+            resp,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "form_param_format_invalid",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
 async fn delay_fault_delays_then_handles() {
     let emu = start().await;
     emu.add_fault(json!({"count": 1, "delay_ms": 400})).await;
