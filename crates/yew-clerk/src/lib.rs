@@ -62,6 +62,7 @@ mod provider;
 mod redirect;
 #[cfg(feature = "yew-router")]
 pub mod router;
+mod sign_in;
 mod sign_out;
 mod state;
 mod storage;
@@ -76,5 +77,9 @@ pub use key::{InstanceType, PublishableKey};
 pub use options::DevBrowserMode;
 pub use provider::{ClerkProvider, ClerkProviderProps, DEFAULT_REQUEST_TIMEOUT_MS};
 pub use redirect::validate_redirect;
+pub use sign_in::{
+    next_step, SecondFactor, SignInStatus, SignInStep, Strategy, Verification, VerificationCode,
+    VerificationStatus,
+};
 pub use sign_out::SignOutOptions;
 pub use state::{Action, ClerkState, LoadState, SignOutPhase};
