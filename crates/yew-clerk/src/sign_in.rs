@@ -253,7 +253,8 @@ impl Clerk {
     /// `signIn.create({ strategy: 'password', ... })`).
     ///
     /// Returns the attempt; branch on [`next_step`]. Complete, the new
-    /// session is the current one and other tabs are told. From a browser
+    /// session is the current one (touched, as clerk-js's `setActive`, when
+    /// Clerk's answer did not make it so) and other tabs are told. From a browser
     /// Clerk does not know yet (Client Trust, on by default for new Clerk
     /// applications), or for a user with two-step verification, it needs a
     /// second factor first ([`prepare_second_factor`](Self::prepare_second_factor),
@@ -340,7 +341,19 @@ impl Clerk {
             let api = self.inner.api()?;
             let action = action.map(|(attempt, action)| (attempt.id.as_str(), action));
             let envelope = api.sign_in(action, form).await?;
-            self.inner.sign_in_step(envelope)
+            let active = envelope
+                .client
+                .as_ref()
+                .and_then(|c| c.last_active_session_id.clone());
+            let attempt = self.inner.sign_in_step(envelope)?;
+            // clerk-js finishes a sign-in with setActive (a touch); Clerk's
+            // answer has usually made the new session the active one already.
+            if let Some(created) = attempt.created_session_id.as_deref() {
+                if attempt.status == SignInStatus::Complete && active.as_deref() != Some(created) {
+                    self.set_active(created).await?;
+                }
+            }
+            Ok(attempt)
         })
     }
 }
