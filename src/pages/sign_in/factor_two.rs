@@ -144,8 +144,12 @@ impl CodeStep {
             .enumerate()
             .filter(|(j, _)| *j != self.index)
             .map(|(j, factor)| {
-                let chosen = self.chosen.clone();
-                let onclick = Callback::from(move |_| chosen.set(Some(j)));
+                let (chosen, error) = (self.chosen.clone(), shown.error.clone());
+                // Another method's code: the last one's error is not about it.
+                let onclick = Callback::from(move |_| {
+                    error.set(None);
+                    chosen.set(Some(j));
+                });
                 let strategy = factor.strategy.as_str().to_owned();
                 html! {
                     <button type="button" class="secondary" data-strategy={strategy} {onclick}>
