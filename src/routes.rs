@@ -3,7 +3,7 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::pages::{not_found, Account, Home, Sessions, SignIn, SignOutPage};
+use crate::pages::{not_found, Account, Home, Sessions, SignIn, SignInStep, SignOutPage};
 
 /// Every page of the app.
 #[derive(Routable, Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,6 +14,10 @@ pub enum Route {
     /// `/sign-in`: the form; `?redirect_url=` says where to go after.
     #[at("/sign-in")]
     SignIn,
+    /// `/sign-in/factor-two`: the code step, when Clerk asks for one; it
+    /// keeps the query of `/sign-in`.
+    #[at("/sign-in/factor-two")]
+    SignInFactorTwo,
     /// `/sign-out`: a confirmation; `?redirect_url=` says where to go after.
     #[at("/sign-out")]
     SignOut,
@@ -33,7 +37,11 @@ pub enum Route {
 pub fn switch(route: Route) -> Html {
     match route {
         Route::Home => html! { <Home /> },
-        Route::SignIn => html! { <SignIn /> },
+        Route::SignIn => html! { <SignIn step={SignInStep::Password} /> },
+        // Keyed: a step of its own, not the password form's state.
+        Route::SignInFactorTwo => {
+            html! { <SignIn step={SignInStep::FactorTwo} key="factor-two" /> }
+        }
         Route::SignOut => html! { <SignOutPage /> },
         Route::Sessions => html! { <Sessions /> },
         Route::Account => html! { <Account /> },
@@ -50,6 +58,7 @@ mod tests {
         for route in [
             Route::Home,
             Route::SignIn,
+            Route::SignInFactorTwo,
             Route::SignOut,
             Route::Sessions,
             Route::Account,

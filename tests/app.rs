@@ -86,6 +86,18 @@ impl Mounted {
             .unwrap_or_default()
     }
 
+    async fn wait(&self, what: &str, cond: impl Fn() -> bool) {
+        let start = js_sys::Date::now();
+        while !cond() {
+            assert!(
+                js_sys::Date::now() - start < 5_000.0,
+                "timed out waiting for {what}; page: {}",
+                self.root.text_content().unwrap_or_default()
+            );
+            TimeoutFuture::new(10).await;
+        }
+    }
+
     async fn wait_text(&self, selector: &str, needle: &str) {
         let start = js_sys::Date::now();
         while !self.text(selector).contains(needle) {
@@ -175,12 +187,68 @@ async fn sign_in_shows_errors_by_field_then_the_session() {
     app.wait_text("#identifier-error", "Couldn't find your account")
         .await;
 
+    // Client Trust: this browser is new to the emulator, so a code step.
     app.fill("#identifier", "demo@example.com");
     app.fill("#password", "demo-password-1");
     app.click("#sign-in");
+    app.wait_text("#intro", "We sent a code to demo@example.com")
+        .await;
+    let code = app.find("#code").expect("a code input");
+    assert_eq!(
+        code.get_attribute("autocomplete").as_deref(),
+        Some("one-time-code")
+    );
+    assert_eq!(code.get_attribute("inputmode").as_deref(), Some("numeric"));
+    assert_eq!(app.text("label[for=code]"), "Verification code");
+    assert_eq!(location_path(), "/sign-in/factor-two");
+    let emailed = emailed_code("demo@example.com").await;
+    app.wait("focus on the code", || {
+        gloo_utils::document()
+            .active_element()
+            .is_some_and(|e| e.id() == "code")
+    })
+    .await;
+
+    let wrong = if emailed == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    app.fill("#code", wrong);
+    app.click("#verify");
+    app.wait_text("#code-error", "Incorrect code").await;
+    assert_eq!(code.get_attribute("aria-invalid").as_deref(), Some("true"));
+
+    app.fill("#code", &emailed);
+    app.click("#verify");
     app.wait_text("#status", "Active session: sess_").await;
     assert_eq!(app.text("#user-email"), "demo@example.com");
     assert!(app.text("#session-id").starts_with("sess_"));
+    assert_eq!(location_path(), "/");
+}
+
+fn location_path() -> String {
+    web_sys::window().unwrap().location().pathname().unwrap()
+}
+
+/// The newest code the emulator "e-mailed" to `to` (`/__emulator/emails`).
+async fn emailed_code(to: &str) -> String {
+    let start = js_sys::Date::now();
+    loop {
+        let url = format!("{}/__emulator/emails?to={to}", emulator());
+        let response = Request::get(&url).send().await.expect("emulator reachable");
+        let emails = js_sys::JSON::parse(&response.text().await.unwrap()).unwrap();
+        let emails: js_sys::Array = emails.dyn_into().expect("a list");
+        if let Some(email) = emails.iter().last() {
+            let code = js_sys::Reflect::get(&email, &"code".into()).unwrap();
+            return code.as_string().expect("a code");
+        }
+        assert!(
+            js_sys::Date::now() - start < 5_000.0,
+            "no code sent to {to}"
+        );
+        TimeoutFuture::new(10).await;
+    }
 }
 
 /// The review's 32 return targets after sign-in: dot segments (plain and

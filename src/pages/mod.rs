@@ -11,5 +11,5 @@ pub use account::Account;
 pub use home::Home;
 pub use not_found::not_found;
 pub use sessions::Sessions;
-pub use sign_in::SignIn;
+pub use sign_in::{SignIn, Step as SignInStep};
 pub use sign_out::SignOutPage;

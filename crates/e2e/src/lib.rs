@@ -68,10 +68,10 @@ pub enum Dist {
 pub struct Options {
     /// Start the emulator with `--multi-session`.
     pub multi_session: bool,
-    /// Start the emulator with Client Trust (its default): a new browser
-    /// confirms a password sign-in with an e-mail code from
-    /// `/__emulator/emails`. Off by default here until the app has the
-    /// code step (issue 10's SDK work flips it on).
+    /// Start the emulator with Client Trust (its default, and here too, as
+    /// on a new Clerk application): a new browser confirms a password
+    /// sign-in with an e-mail code, which [`Env::submit_sign_in`] reads from
+    /// `/__emulator/emails`.
     pub client_trust: bool,
     /// The emulator's session token lifetime (`--token-lifetime`): 60 s as
     /// Clerk's, or a few seconds for tests that outlive a token.
@@ -84,7 +84,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             multi_session: false,
-            client_trust: false,
+            client_trust: true,
             token_lifetime: Duration::from_secs(60),
             dist: Dist::Normal,
         }
@@ -314,10 +314,57 @@ impl Env {
     }
 
     /// Fills in and submits the sign-in form on the page shown.
+    /// Submits the password form, and the code step with the e-mailed code
+    /// when Clerk asks for one (Client Trust, on a browser it does not know
+    /// yet for this user).
     pub async fn submit_sign_in(&self, email: &str, password: &str) -> Result<()> {
+        let sent = self.emails(email).await?.len();
         self.fill("#identifier", email).await?;
         self.fill("#password", password).await?;
-        self.click("#sign-in").await
+        self.click("#sign-in").await?;
+        let asked = wait_until("the sign-in to finish or ask for a code", || async {
+            let path = self.path().await?;
+            Ok(if path.starts_with("/sign-in/factor-two") {
+                Some(true)
+            } else if path.starts_with("/sign-in") {
+                None
+            } else {
+                Some(false)
+            })
+        })
+        .await?;
+        if asked {
+            let code = self.emailed_code(email, sent).await?;
+            self.enter_code(&code).await?;
+        }
+        Ok(())
+    }
+
+    /// `GET /__emulator/emails?to=EMAIL`: the codes sent to `email`, oldest
+    /// first.
+    pub async fn emails(&self, email: &str) -> Result<Vec<Value>> {
+        let to = email.replace('+', "%2B");
+        self.hook_list(&format!("/__emulator/emails?to={to}")).await
+    }
+
+    /// Waits for a code to `email` beyond the first `sent`; returns the
+    /// newest.
+    pub async fn emailed_code(&self, email: &str, sent: usize) -> Result<String> {
+        wait_until(&format!("a code e-mailed to {email}"), || async {
+            let emails = self.emails(email).await?;
+            Ok(emails
+                .get(sent..)
+                .and_then(<[Value]>::last)
+                .and_then(|e| e["code"].as_str())
+                .map(str::to_owned))
+        })
+        .await
+    }
+
+    /// Types a code into the code step and submits it with Enter.
+    pub async fn enter_code(&self, code: &str) -> Result<()> {
+        // WebDriver's Enter key.
+        self.fill("#code", &format!("{code}\u{E007}")).await
     }
 
     /// Signs in through the form; returns the new session id shown on `/`.

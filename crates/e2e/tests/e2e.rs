@@ -6,6 +6,7 @@ use serde_json::json;
 
 const DEMO: (&str, &str) = ("demo@example.com", "demo-password-1");
 const ADA: (&str, &str) = ("ada@example.com", "ada-password-1");
+const GRACE: (&str, &str) = ("grace@example.com", "grace-password-1");
 
 async fn env() -> Result<Env> {
     Env::start(Options::default()).await
@@ -72,6 +73,109 @@ async fn sign_out_reloads_to_signed_out_and_ends_the_session() -> Result<()> {
         let text = env.page_text().await?;
         assert!(!text.contains("Active session"), "after back: {text}");
     }
+    env.finish().await
+}
+
+/// The focused element's id.
+async fn focused(env: &Env) -> Result<Option<String>> {
+    let id = env
+        .js("return document.activeElement ? document.activeElement.id : null")
+        .await?;
+    Ok(id.as_str().map(str::to_owned))
+}
+
+#[tokio::test]
+async fn a_new_browser_confirms_with_the_emailed_code_and_is_trusted_after() -> Result<()> {
+    let env = env().await?;
+    env.goto("/account").await?;
+    env.wait_path("/sign-in?redirect_url=%2Faccount").await?;
+    env.fill("#identifier", DEMO.0).await?;
+    env.fill("#password", DEMO.1).await?;
+    env.click("#sign-in").await?;
+
+    // The code step, with the way back kept; the code went to the outbox.
+    env.wait_path("/sign-in/factor-two?redirect_url=%2Faccount")
+        .await?;
+    env.wait_text("#intro", "We sent a code to demo@example.com")
+        .await?;
+    let first = env.emailed_code(DEMO.0, 0).await?;
+    let attributes = env
+        .js("const c = document.querySelector('#code'); \
+             return [c.getAttribute('autocomplete'), c.getAttribute('inputmode'), \
+                     document.querySelector('label[for=code]').innerText];")
+        .await?;
+    assert_eq!(
+        attributes,
+        json!(["one-time-code", "numeric", "Verification code"])
+    );
+    wait_until("focus on the code", || async {
+        Ok((focused(&env).await?.as_deref() == Some("code")).then_some(()))
+    })
+    .await?;
+    assert!(env.text("#resend").await?.is_some(), "Resend code");
+    env.screenshot("sign-in-code-step").await?;
+
+    // A wrong code: Clerk's error next to the input, still signed out.
+    let wrong = if first == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    env.enter_code(wrong).await?;
+    env.wait_text("#code-error", "Incorrect code").await?;
+    assert!(env.active_session_ids().await?.is_empty());
+    env.screenshot("sign-in-code-error").await?;
+
+    // Resend: a new code replaces the first.
+    env.click("#resend").await?;
+    let second = env.emailed_code(DEMO.0, 1).await?;
+    env.wait_text("#intro", "We sent a new code to demo@example.com")
+        .await?;
+    env.enter_code(&second).await?;
+    env.wait_path("/account").await?;
+    env.wait_text("#account-email", DEMO.0).await?;
+
+    // Signed out and in again on the same browser: no code asked.
+    env.click("#sign-out").await?;
+    env.wait_path("/").await?;
+    env.wait_text("#status", "You are signed out").await?;
+    env.clear_emulator_requests().await?;
+    let session = env.sign_in(DEMO.0, DEMO.1).await?;
+    assert_eq!(env.active_session_ids().await?, [session]);
+    assert_eq!(env.emails(DEMO.0).await?.len(), 2, "no new code");
+    let actions = env.emulator_actions().await?;
+    assert!(
+        actions.iter().all(|r| !r["path"]
+            .as_str()
+            .is_some_and(|p| p.contains("second_factor"))),
+        "one step: {actions:?}"
+    );
+    env.finish().await
+}
+
+#[tokio::test]
+async fn the_mfa_user_signs_in_with_an_authenticator_code() -> Result<()> {
+    let env = env().await?;
+    env.goto("/sign-in").await?;
+    env.fill("#identifier", GRACE.0).await?;
+    env.fill("#password", GRACE.1).await?;
+    env.click("#sign-in").await?;
+    env.wait_path("/sign-in/factor-two").await?;
+    env.wait_text("#intro", "Enter the code from your authenticator app")
+        .await?;
+    assert!(env.text("#resend").await?.is_none(), "nothing to resend");
+    env.screenshot("sign-in-totp").await?;
+
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e2e::Error::Setup(e.to_string()))?;
+    let code = clerk_emulator::totp_code(clerk_emulator::DEMO_TOTP_SECRET, now.as_secs() as i64)
+        .ok_or_else(|| e2e::Error::Setup("the demo TOTP secret".into()))?;
+    env.enter_code(&code).await?;
+    env.wait_text("#status", "Active session: sess_").await?;
+    assert_eq!(env.path().await?, "/");
+    assert_eq!(env.text("#user-email").await?.as_deref(), Some(GRACE.0));
+    assert!(env.emails(GRACE.0).await?.is_empty(), "no e-mail for MFA");
     env.finish().await
 }
 

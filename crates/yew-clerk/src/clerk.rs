@@ -10,7 +10,7 @@ use std::rc::Rc;
 use futures_channel::oneshot;
 use yew::{Callback, UseReducerDispatcher, UseReducerHandle};
 
-use crate::api::{Api, Client, Session, SignIn, User};
+use crate::api::{Api, Client, Session, User};
 use crate::browser;
 use crate::error::ClerkError;
 use crate::navigation::{self, Kind, Target};
@@ -37,7 +37,7 @@ type Waiters = Vec<oneshot::Sender<Result<(), ClerkError>>>;
 /// request code, the decoders), into its own crate a second time; behind
 /// `dyn Future`, boxed by a plain function of this crate, it stays one copy
 /// (README, "Size, decided by measurement").
-type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+pub(crate) type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
 /// What lives as long as the provider's configuration.
 pub(crate) struct Inner {
@@ -122,15 +122,15 @@ impl Inner {
         }
     }
 
-    fn api(&self) -> Result<&Api, ClerkError> {
+    pub(crate) fn api(&self) -> Result<&Api, ClerkError> {
         self.api.as_ref().map_err(Clone::clone)
     }
 
-    fn dispatch(&self, action: Action) {
+    pub(crate) fn dispatch(&self, action: Action) {
         self.dispatcher.dispatch(action);
     }
 
-    fn tell_tabs(&self, message: &str) {
+    pub(crate) fn tell_tabs(&self, message: &str) {
         match self.tabs.borrow().as_ref() {
             Some(tabs) => tabs.send(message),
             None => tabs::send_via_storage(message),
@@ -306,45 +306,6 @@ impl Clerk {
     #[inline(never)]
     fn boxed_reload(&self) -> Boxed<'_, Result<(), ClerkError>> {
         Box::pin(self.inner.load())
-    }
-
-    /// Signs in with an identifier (email) and password.
-    ///
-    /// On success the new session becomes the current one and other tabs are
-    /// told. Errors carry Clerk's codes and fields, e.g.
-    /// `form_password_incorrect` on `password`.
-    pub async fn sign_in_with_password(
-        &self,
-        identifier: &str,
-        password: &str,
-    ) -> Result<SignIn, ClerkError> {
-        self.boxed_sign_in_with_password(identifier, password).await
-    }
-
-    #[inline(never)]
-    fn boxed_sign_in_with_password<'a>(
-        &'a self,
-        identifier: &'a str,
-        password: &'a str,
-    ) -> Boxed<'a, Result<SignIn, ClerkError>> {
-        Box::pin(async move {
-            let envelope = self
-                .inner
-                .api()?
-                .sign_in_with_password(identifier, password)
-                .await?;
-            let sign_in = envelope
-                .response
-                .ok_or_else(|| ClerkError::Decode("sign-in answer without a sign_in".into()))?;
-            if sign_in.status != "complete" {
-                return Err(ClerkError::SignInIncomplete {
-                    status: sign_in.status,
-                });
-            }
-            self.inner.dispatch(Action::ClientChanged(envelope.client));
-            self.inner.tell_tabs(tabs::CHANGED);
-            Ok(sign_in)
-        })
     }
 
     /// Makes another signed-in session the current one (`touch`).

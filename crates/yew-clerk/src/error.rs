@@ -66,10 +66,12 @@ pub enum ClerkError {
     /// The browser's storage failed.
     #[error("browser storage: {0}")]
     Storage(String),
-    /// Sign-in needs a step this SDK does not do yet (e.g. a second factor).
+    /// A sign-in stopped at a step this SDK does not offer
+    /// ([`SignInStep::Unsupported`](crate::SignInStep::Unsupported)), for an
+    /// app to show.
     #[error("sign-in is not complete (status {status})")]
     SignInIncomplete {
-        /// Clerk's sign-in status, e.g. `needs_second_factor`.
+        /// Clerk's sign-in status, as sent.
         status: String,
     },
     /// The action needs a signed-in session and there is none.

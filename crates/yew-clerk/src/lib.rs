@@ -5,7 +5,11 @@
 //! [`use_user`], [`use_auth`]) read it; control components ([`SignedIn`],
 //! [`SignedOut`], [`ClerkLoading`], [`ClerkLoaded`], [`Protect`]) render by
 //! it; [`Clerk::sign_out`], the context's [`Clerk::sign_out_callback`] and
-//! [`SignOutButton`] end sessions with clerk-js's semantics. The optional
+//! [`SignOutButton`] end sessions with clerk-js's semantics.
+//! [`Clerk::sign_in_with_password`], [`Clerk::prepare_second_factor`] and
+//! [`Clerk::attempt_second_factor`] sign in as Clerk models it, Client
+//! Trust's e-mail code and authenticator apps included ([`next_step`] says
+//! what an attempt needs). The optional
 //! `yew-router` feature adds components with typed routes (the `router`
 //! module) and lets the provider navigate through yew-router.
 //!
@@ -62,6 +66,7 @@ mod provider;
 mod redirect;
 #[cfg(feature = "yew-router")]
 pub mod router;
+mod sign_in;
 mod sign_out;
 mod state;
 mod storage;
@@ -76,5 +81,9 @@ pub use key::{InstanceType, PublishableKey};
 pub use options::DevBrowserMode;
 pub use provider::{ClerkProvider, ClerkProviderProps, DEFAULT_REQUEST_TIMEOUT_MS};
 pub use redirect::validate_redirect;
+pub use sign_in::{
+    next_step, SecondFactor, SignInStatus, SignInStep, Strategy, Verification, VerificationCode,
+    VerificationStatus,
+};
 pub use sign_out::SignOutOptions;
 pub use state::{Action, ClerkState, LoadState, SignOutPhase};

@@ -22,6 +22,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[cfg(feature = "yew-router")]
 #[path = "browser/router.rs"]
 mod router;
+#[path = "browser/sign_in.rs"]
+mod sign_in;
 
 // option_env, not env!: clippy and doc builds run without an emulator.
 #[allow(clippy::option_env_unwrap)]
@@ -117,6 +119,55 @@ async fn requests(base: &str) -> Vec<String> {
 
 async fn clear_requests(base: &str) {
     hook("DELETE", base, "/__emulator/requests", None).await;
+}
+
+/// The codes the emulator "e-mailed" to `to`, oldest first.
+async fn emails(base: &str, to: &str) -> Vec<Value> {
+    let path = format!("/__emulator/emails?to={}", to.replace('+', "%2B"));
+    match hook("GET", base, &path, None).await {
+        Value::Array(emails) => emails,
+        other => panic!("emails: {other}"),
+    }
+}
+
+/// The newest code sent to `to` for the sign-in attempt `sign_in_id`.
+async fn emailed_code(base: &str, to: &str, sign_in_id: &str) -> String {
+    let emails = emails(base, to).await;
+    let email = emails
+        .iter()
+        .rev()
+        .find(|e| e["sign_in_id"] == sign_in_id)
+        .unwrap_or_else(|| panic!("no code for {sign_in_id} in {emails:?}"));
+    email["code"].as_str().expect("a code").to_owned()
+}
+
+/// Signs in with a password, and on a browser the emulator does not trust
+/// yet (Client Trust) with the code from its outbox; the complete attempt.
+async fn sign_in_through_trust(clerk: &Clerk, base: &str, email: &str, password: &str) -> SignIn {
+    let attempt = clerk
+        .sign_in_with_password(email, password)
+        .await
+        .expect("sign-in");
+    if attempt.status != SignInStatus::NeedsClientTrust {
+        return attempt;
+    }
+    let factor = attempt.second_factors()[0].clone();
+    let prepared = clerk
+        .prepare_second_factor(&attempt, &factor)
+        .await
+        .expect("code sent");
+    let code = emailed_code(base, email, &prepared.id).await;
+    clerk
+        .attempt_second_factor(&prepared, &factor, &VerificationCode::new(&code))
+        .await
+        .expect("the emailed code")
+}
+
+/// The emulator's URL for a publishable key made by [`key_for`].
+fn base_for(key: &str) -> String {
+    let encoded = key.trim_start_matches("pk_test_");
+    let decoded = web_sys::window().unwrap().atob(encoded).unwrap();
+    format!("http://{}", decoded.trim_end_matches('$'))
 }
 
 /// Acts on the emulator as this browser (same cookie), like another tab would.
@@ -282,13 +333,16 @@ fn unmount(root: &Element) {
 struct Mounted {
     root: Element,
     probe: Probe,
+    /// The publishable key, which names the emulator.
+    key: String,
 }
 
 impl Mounted {
     fn new(props: HarnessProps) -> Self {
         let probe = props.probe.clone();
+        let key = props.key.to_string();
         let root = mount::<Harness>(props, || {});
-        Self { root, probe }
+        Self { root, probe, key }
     }
     /// Mounts and waits until the client is loaded, signed out.
     async fn start(props: HarnessProps) -> Self {
@@ -326,12 +380,9 @@ impl Mounted {
 
     /// Signs in and returns the new session id.
     async fn sign_in(&self, email: &str, password: &str) -> String {
-        let sign_in = self
-            .clerk()
-            .sign_in_with_password(email, password)
-            .await
-            .expect("sign-in");
-        let id = sign_in.created_session_id.expect("session created");
+        let base = base_for(&self.key);
+        let attempt = sign_in_through_trust(&self.clerk(), &base, email, password).await;
+        let id = attempt.created_session_id.expect("session created");
         self.wait_status(&format!("signed-in {id}")).await;
         id
     }

@@ -47,18 +47,19 @@ impl Api {
         Ok(envelope.response)
     }
 
-    /// `POST /v1/client/sign_ins` with the password strategy.
-    pub(crate) async fn sign_in_with_password(
+    /// `POST /v1/client/sign_ins` (a new attempt), or
+    /// `POST /v1/client/sign_ins/{id}/{action}` (`prepare_second_factor`,
+    /// `attempt_second_factor`) with `Some((id, action))`.
+    pub(crate) async fn sign_in(
         &self,
-        identifier: &str,
-        password: &str,
+        action: Option<(&str, &str)>,
+        form: &[(&str, &str)],
     ) -> Result<Envelope<SignIn>, ClerkError> {
-        let form = [
-            ("strategy", "password"),
-            ("identifier", identifier),
-            ("password", password),
-        ];
-        self.send(Method::Post, "/client/sign_ins", &form).await
+        let path = match action {
+            None => "/client/sign_ins".to_owned(),
+            Some((id, action)) => format!("/client/sign_ins/{}/{action}", path_segment(id)),
+        };
+        self.send(Method::Post, &path, form).await
     }
 
     /// `DELETE /v1/client/sessions`: every session ends, the client stays.

@@ -5,6 +5,7 @@ mod models;
 mod request;
 
 pub(crate) use http::Api;
+pub(crate) use models::Envelope;
 pub use models::{Client, EmailAddress, Session, SessionStatus, SignIn, User};
 pub(crate) use request::query_encode_into;
 

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::sign_in::{SecondFactor, SignInStatus, Verification};
+
 /// Clerk's `{response, client}` envelope: every client-scoped answer carries the
 /// current client, which replaces the one in the state.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -53,6 +55,9 @@ pub struct Client {
     pub sessions: Vec<Session>,
     /// The session the app acts as.
     pub last_active_session_id: Option<String>,
+    /// The sign-in attempt in progress (or the last one), kept by Clerk, so
+    /// a page reloaded half-way through a sign-in resumes from it.
+    pub sign_in: Option<SignIn>,
 }
 
 impl Client {
@@ -170,14 +175,20 @@ pub struct EmailAddress {
     pub email_address: String,
 }
 
-/// A sign-in attempt.
+/// A sign-in attempt (clerk-js's `SignIn`); [`next_step`](crate::next_step)
+/// says what it needs next.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SignIn {
     /// `sia_...`.
     pub id: String,
-    /// `complete` when a session was created.
-    pub status: String,
+    /// Where the attempt is.
+    pub status: SignInStatus,
+    /// The second factors on offer; `None` (Clerk's `null`) when none is
+    /// needed. [`SignIn::second_factors`] reads it as a slice.
+    pub supported_second_factors: Option<Vec<SecondFactor>>,
+    /// The second factor's verification in progress.
+    pub second_factor_verification: Option<Verification>,
     /// The session a complete sign-in created.
     pub created_session_id: Option<String>,
 }
@@ -287,6 +298,40 @@ mod tests {
             envelope.client.unwrap().last_active_session_id.as_deref(),
             Some("sess_1")
         );
+    }
+
+    // The client carries the attempt in progress; its enums keep unknown
+    // values (here through serde-wasm-bindgen too).
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn decodes_a_client_with_a_sign_in_in_progress() {
+        use crate::sign_in::{Strategy, VerificationStatus};
+        let envelope: Envelope<Client> = decode(
+            r#"{"response": {"id": "client_1", "sessions": [], "last_active_session_id": null,
+                "sign_in": {"object": "sign_in_attempt", "id": "sia_1", "status": "needs_client_trust",
+                  "supported_second_factors": [{"strategy": "email_code", "safe_identifier": "demo@example.com",
+                    "email_address_id": "idn_1", "primary": true}, {"strategy": "passkey"}],
+                  "second_factor_verification": {"object": "verification_otp", "status": "some_new_status",
+                    "strategy": "email_code", "attempts": 0, "expire_at": 1700000600000},
+                  "created_session_id": null, "abandon_at": 1}}}"#,
+        );
+        let sign_in = envelope.response.unwrap().sign_in.unwrap();
+        assert_eq!(sign_in.status, SignInStatus::NeedsClientTrust);
+        let strategies: Vec<_> = sign_in
+            .second_factors()
+            .iter()
+            .map(|f| &f.strategy)
+            .collect();
+        assert_eq!(
+            strategies,
+            [&Strategy::EmailCode, &Strategy::Other("passkey".into())]
+        );
+        let verification = sign_in.second_factor_verification.unwrap();
+        assert_eq!(
+            verification.status,
+            VerificationStatus::Other("some_new_status".into())
+        );
+        assert_eq!(verification.expire_at, Some(1_700_000_600_000));
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

@@ -178,13 +178,10 @@ async fn plain_protect_and_sign_out_go_through_the_router_without_a_reload() {
     reset(emulator()).await;
     let app = RoutedApp::mount("/");
     app.wait_text("#status", "signed-out").await;
-    let session = app
-        .clerk()
-        .sign_in_with_password("demo@example.com", "demo-password-1")
-        .await
-        .unwrap()
-        .created_session_id
-        .unwrap();
+    let clerk = app.clerk();
+    let attempt =
+        sign_in_through_trust(&clerk, emulator(), "demo@example.com", "demo-password-1").await;
+    let session = attempt.created_session_id.unwrap();
     app.wait_text("#status", &format!("signed-in {session}"))
         .await;
 
