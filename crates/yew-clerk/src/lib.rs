@@ -5,7 +5,10 @@
 //! [`use_user`], [`use_auth`]) read it; control components ([`SignedIn`],
 //! [`SignedOut`], [`ClerkLoading`], [`ClerkLoaded`], [`Protect`]) render by
 //! it; [`Clerk::sign_out`], the context's [`Clerk::sign_out_callback`] and
-//! [`SignOutButton`] end sessions with clerk-js's semantics. The optional
+//! [`SignOutButton`] end sessions with clerk-js's semantics.
+//! [`Clerk::get_token`] (also on [`use_auth`]) hands out the session's token
+//! for your backend from a cache that a background refresh keeps fresh and a
+//! sign-out empties (`tokens.rs`, `background.rs`). The optional
 //! `yew-router` feature adds components with typed routes (the `router`
 //! module) and lets the provider navigate through yew-router.
 //!
@@ -50,6 +53,7 @@
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 mod api;
+mod background;
 mod browser;
 mod clerk;
 mod components;
@@ -66,6 +70,7 @@ mod sign_out;
 mod state;
 mod storage;
 pub mod tabs;
+mod tokens;
 
 pub use api::{Client, EmailAddress, Session, SessionStatus, SignIn, User};
 pub use clerk::Clerk;
@@ -78,3 +83,4 @@ pub use provider::{ClerkProvider, ClerkProviderProps, DEFAULT_REQUEST_TIMEOUT_MS
 pub use redirect::validate_redirect;
 pub use sign_out::SignOutOptions;
 pub use state::{Action, ClerkState, LoadState, SignOutPhase};
+pub use tokens::GetTokenOptions;
