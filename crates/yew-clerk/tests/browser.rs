@@ -23,6 +23,9 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[path = "browser/router.rs"]
 mod router;
 
+#[path = "browser/tokens.rs"]
+mod tokens;
+
 // option_env, not env!: clippy and doc builds run without an emulator.
 #[allow(clippy::option_env_unwrap)]
 fn emulator() -> &'static str {
@@ -174,6 +177,8 @@ struct HarnessProps {
     router_push: Option<Callback<String>>,
     #[prop_or(DEFAULT_REQUEST_TIMEOUT_MS)]
     timeout_ms: u32,
+    #[prop_or_default]
+    session_cookie: bool,
 }
 
 #[component]
@@ -186,6 +191,7 @@ fn Harness(props: &HarnessProps) -> Html {
             dev_browser={props.dev_browser}
             router_push={props.router_push.clone()}
             request_timeout_ms={props.timeout_ms}
+            session_cookie={props.session_cookie}
         >
             <ProbeView probe={props.probe.clone()} />
             <ClerkLoading><p class="loading">{ "Loading" }</p></ClerkLoading>
@@ -352,6 +358,7 @@ fn harness(key: String) -> HarnessProps {
         dev_browser: DevBrowserMode::Auto,
         router_push: None,
         timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
+        session_cookie: false,
     }
 }
 
