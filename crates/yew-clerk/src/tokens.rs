@@ -370,14 +370,13 @@ impl TokenState {
             self.revoke();
             return;
         };
-        let kept: Vec<String> = client.signed_in_sessions().map(|s| s.id.clone()).collect();
-        self.revoke_where(|session| !kept.iter().any(|id| id == session));
+        let signed_in = |id: &str| client.signed_in_sessions().any(|s| s.id == id);
+        self.revoke_where(|session| !signed_in(session));
         self.current = client.current_session().map(|s| s.id.clone());
         self.updated_at = client.updated_at;
         for session in &mut client.sessions {
-            if let (Some(token), true) =
-                (session.last_active_token.take(), kept.contains(&session.id))
-            {
+            let token = session.last_active_token.take();
+            if let (Some(token), true) = (token, session.is_signed_in()) {
                 self.cache.put(Key::session(&session.id), token.jwt, None);
             }
         }
