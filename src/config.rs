@@ -4,8 +4,9 @@
 //! `VITE_CLERK_PUBLISHABLE_KEY`: Trunk's post-build hook
 //! (`scripts/trunk-post-build`) writes it into
 //! `<meta name="clerk-publishable-key">`, with the emulator's key when it is
-//! unset. The wasm stays the same for every key, so one release build can be
-//! deployed against any instance.
+//! unset, and `DEMO_API_URL` into `<meta name="demo-api-url">`. The wasm
+//! stays the same for every key, so one release build can be deployed
+//! against any instance.
 
 use yew::AttrValue;
 
@@ -15,17 +16,27 @@ pub const EMULATOR_PUBLISHABLE_KEY: &str = "pk_test_MTI3LjAuMC4xOjg3ODck";
 /// localStorage keys that survive a sign-out: the theme is not user data.
 pub const KEPT_STORAGE_KEYS: &[&str] = &[crate::components::theme::STORAGE_KEY];
 
+/// The demo API (`crates/demo-api`) that `scripts/dev` starts.
+pub const DEFAULT_DEMO_API_URL: &str = "http://127.0.0.1:8788";
+
 /// The publishable key from the page's meta tag. An absent or unfilled tag
 /// gives an empty key, which the provider reports as invalid rather than
 /// silently using some other instance.
 pub fn publishable_key() -> AttrValue {
-    let content = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| {
-            d.query_selector("meta[name=clerk-publishable-key]")
-                .ok()
-                .flatten()
-        })
-        .and_then(|meta| meta.get_attribute("content"));
-    AttrValue::from(content.unwrap_or_default())
+    AttrValue::from(meta("clerk-publishable-key").unwrap_or_default())
+}
+
+/// The demo API's URL from `<meta name="demo-api-url">`, which the build
+/// fills from `DEMO_API_URL` like the key; [`DEFAULT_DEMO_API_URL`] without
+/// the tag (the app's browser tests mount it without `index.html`).
+pub fn demo_api_url() -> String {
+    meta("demo-api-url").unwrap_or_else(|| DEFAULT_DEMO_API_URL.into())
+}
+
+fn meta(name: &str) -> Option<String> {
+    web_sys::window()?
+        .document()?
+        .query_selector(&format!("meta[name={name}]"))
+        .ok()??
+        .get_attribute("content")
 }

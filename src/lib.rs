@@ -41,8 +41,10 @@ pub fn App(props: &AppProps) -> Html {
         .collect();
     html! {
         <BrowserRouter>
+            // session_cookie: the demo API is on this site (127.0.0.1), where
+            // a backend may read `__session` instead of the Bearer header.
             <ClerkProvider publishable_key={props.publishable_key.clone()} sign_in_url="/sign-in"
-                keep_storage_keys={keep}>
+                keep_storage_keys={keep} session_cookie=true>
                 <components::Layout>
                     <Switch<Route> render={routes::switch} />
                 </components::Layout>

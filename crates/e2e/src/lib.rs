@@ -1,5 +1,6 @@
 //! End-to-end harness: the built app (`dist/`) served on loopback, a real
-//! clerk-emulator, and headless Chromium driven over WebDriver.
+//! clerk-emulator, the demo API (`crates/demo-api`) verifying its tokens,
+//! and headless Chromium driven over WebDriver.
 //!
 //! The app's publishable key is baked in at build time, so every test uses
 //! the same emulator address; [`Env::start`] therefore holds a process-wide
@@ -101,10 +102,14 @@ pub struct Env {
     pub app_url: String,
     /// `http://127.0.0.1:PORT` of the emulator.
     pub emulator_url: String,
+    /// `http://127.0.0.1:PORT` of the demo API, which the app's dist names
+    /// in its `demo-api-url` meta tag.
+    pub api_url: String,
     emulator_addr: SocketAddr,
     options: Options,
     emulator: Option<Running>,
     server: tokio::task::JoinHandle<()>,
+    api: tokio::task::JoinHandle<()>,
     /// Held for its `Drop`, which ends chromedriver and its browsers.
     _driver: Driver,
     http: reqwest::Client,
@@ -122,6 +127,7 @@ impl Env {
         };
         let emulator_addr = parse("E2E_EMULATOR_ADDR")?;
         let app_addr = parse("E2E_APP_ADDR")?;
+        let api_addr = parse("E2E_API_ADDR")?;
         let dist = PathBuf::from(env(match options.dist {
             Dist::Normal => "E2E_DIST",
             Dist::BadKey => "E2E_BAD_KEY_DIST",
@@ -130,16 +136,19 @@ impl Env {
 
         let emulator = start_emulator(emulator_addr, &app_url, &options).await?;
         let server = serve_dist(app_addr, dist).await?;
+        let api = serve_api(api_addr, &emulator.url(), &app_url).await?;
         let (driver, webdriver_url) = start_chromedriver().await?;
         let browser = new_session(&webdriver_url).await?;
         Ok(Self {
             browser,
             emulator_url: emulator.url(),
+            api_url: format!("http://{api_addr}"),
             app_url,
             emulator_addr,
             options,
             emulator: Some(emulator),
             server,
+            api,
             _driver: driver,
             http: reqwest::Client::new(),
             _lock: lock,
@@ -449,14 +458,75 @@ impl Env {
         let closed = self.browser.clone().close().await;
         self.stop_emulator().await;
         self.server.abort();
+        self.api.abort();
         closed.map_err(Error::from)
     }
+
+    /// Calls the demo API from the page with what the page holds: the
+    /// `__session` cookie, as `Authorization: Bearer` when there is one.
+    pub async fn call_api_with_held_token(&self) -> Result<ApiCall> {
+        let script = r#"
+            const [api, done] = arguments;
+            const held = (document.cookie.match(/(?:^|;\s*)__session=([^;]*)/) || [])[1] || "";
+            const headers = held ? { Authorization: "Bearer " + held } : {};
+            fetch(api + "/api/me", { headers })
+                .then(async r => done({ status: r.status, body: await r.text(), held: held !== "" }))
+                .catch(e => done({ status: 0, body: String(e), held: held !== "" }));
+        "#;
+        let value = self
+            .browser
+            .execute_async(script, vec![json!(self.api_url)])
+            .await?;
+        Ok(ApiCall {
+            status: value["status"].as_u64().unwrap_or_default(),
+            body: value["body"].as_str().unwrap_or_default().to_owned(),
+            held_a_token: value["held"] == json!(true),
+        })
+    }
+
+    /// The claims of the token in the page's `__session` cookie, decoded
+    /// in the page (unverified; the API verifies).
+    pub async fn session_cookie_claims(&self) -> Result<Option<Value>> {
+        let script = r#"
+            const held = (document.cookie.match(/(?:^|;\s*)__session=([^;]*)/) || [])[1];
+            if (!held) return null;
+            const part = held.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+            return JSON.parse(atob(part));
+        "#;
+        let value = self.js(script).await?;
+        Ok((!value.is_null()).then_some(value))
+    }
+
+    /// The token requests (`POST /v1/client/sessions/{id}/tokens`) the
+    /// emulator logged, as their statuses.
+    pub async fn token_requests(&self) -> Result<Vec<u64>> {
+        Ok(self
+            .emulator_requests()
+            .await?
+            .iter()
+            .filter(|r| r["preflight"] != true && r["method"] == "POST")
+            .filter(|r| r["path"].as_str().is_some_and(|p| p.ends_with("/tokens")))
+            .map(|r| r["status"].as_u64().unwrap_or_default())
+            .collect())
+    }
+}
+
+/// What the demo API answered a call from the page.
+#[derive(Debug, Clone)]
+pub struct ApiCall {
+    /// HTTP status; 0 when the request failed.
+    pub status: u64,
+    /// The body, or the error.
+    pub body: String,
+    /// Whether the page held a `__session` cookie to send.
+    pub held_a_token: bool,
 }
 
 impl Drop for Env {
     // A failed test skips `finish`; the processes must not outlive it.
     fn drop(&mut self) {
         self.server.abort();
+        self.api.abort();
     }
 }
 
@@ -566,6 +636,35 @@ async fn start_emulator(addr: SocketAddr, app_url: &str, options: &Options) -> R
     }
 }
 
+/// The demo API on `addr`, verifying the emulator's tokens for the app's
+/// origin, as `scripts/dev` runs it.
+async fn serve_api(
+    addr: SocketAddr,
+    emulator_url: &str,
+    app_url: &str,
+) -> Result<tokio::task::JoinHandle<()>> {
+    let config = demo_api::Config::new(emulator_url).with_allowed_origins([app_url]);
+    let app = demo_api::app(config).map_err(|e| Error::Setup(format!("demo API: {e}")))?;
+    let listener = bind(addr, "demo API").await?;
+    Ok(tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    }))
+}
+
+/// Binds `addr`, waiting for the previous test's server to release it.
+async fn bind(addr: SocketAddr, what: &str) -> Result<tokio::net::TcpListener> {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => return Ok(listener),
+            Err(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await
+            }
+            Err(e) => return Err(Error::Setup(format!("{what} on {addr}: {e}"))),
+        }
+    }
+}
+
 /// Serves `dist` like a static host with SPA fallback: unknown paths get
 /// `index.html`.
 async fn serve_dist(addr: SocketAddr, dist: PathBuf) -> Result<tokio::task::JoinHandle<()>> {
@@ -575,16 +674,7 @@ async fn serve_dist(addr: SocketAddr, dist: PathBuf) -> Result<tokio::task::Join
             dist.display()
         )));
     }
-    let deadline = Instant::now() + TIMEOUT;
-    let listener = loop {
-        match tokio::net::TcpListener::bind(addr).await {
-            Ok(listener) => break listener,
-            Err(_) if Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(50)).await
-            }
-            Err(e) => return Err(Error::Setup(format!("app server on {addr}: {e}"))),
-        }
-    };
+    let listener = bind(addr, "app server").await?;
     let app = axum::Router::new().fallback(move |uri: Uri| {
         let dist = dist.clone();
         async move { static_file(&dist, &uri).await }

@@ -11,6 +11,7 @@ use futures_channel::oneshot;
 use yew::{Callback, UseReducerDispatcher, UseReducerHandle};
 
 use crate::api::{Api, Client, Session, User};
+use crate::background;
 use crate::browser;
 use crate::error::ClerkError;
 use crate::navigation::{self, Kind, Target};
@@ -19,6 +20,7 @@ use crate::sign_out::{self, Navigation, Scope, SignOutOptions};
 use crate::state::{Action, ClerkState, LoadState, SignOutPhase};
 use crate::storage;
 use crate::tabs::{self, Signal, Tabs};
+use crate::tokens::Tokens;
 
 /// Provider settings the actions need.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -28,6 +30,7 @@ pub(crate) struct Settings {
     pub keep_storage_keys: Vec<String>,
     pub allowed_redirect_origins: Vec<String>,
     pub request_timeout_ms: u32,
+    pub session_cookie: bool,
 }
 
 type Waiters = Vec<oneshot::Sender<Result<(), ClerkError>>>;
@@ -56,6 +59,8 @@ pub(crate) struct Inner {
     /// The client as of the provider's last render, for the context's
     /// [`Clerk::sign_out_callback`], which lives longer than one render.
     pub(crate) client: RefCell<Option<Rc<Client>>>,
+    /// Session tokens, outside the render state.
+    pub(crate) tokens: Tokens,
 }
 
 /// The app's router callbacks; each gets a path with query and fragment.
@@ -119,6 +124,7 @@ impl Inner {
             tabs: RefCell::new(None),
             router: RefCell::new(RouterCallbacks::default()),
             client: RefCell::new(None),
+            tokens: Tokens::default(),
         }
     }
 
@@ -126,8 +132,12 @@ impl Inner {
         self.api.as_ref().map_err(Clone::clone)
     }
 
-    pub(crate) fn dispatch(&self, action: Action) {
+    /// Every state change goes through here. The tokens follow it first:
+    /// they leave the client before the state sees it.
+    pub(crate) fn dispatch(&self, mut action: Action) {
+        (self.tokens.state.borrow_mut()).observe(&mut action, background::now());
         self.dispatcher.dispatch(action);
+        self.sync_tokens();
     }
 
     pub(crate) fn tell_tabs(&self, message: &str) {
@@ -178,6 +188,7 @@ impl Inner {
     /// clones of the handle (say, in a spawned future) may outlive it.
     pub(crate) fn stop_listening(&self) {
         self.tabs.replace(None);
+        self.tokens.background.borrow_mut().stop();
     }
 
     /// Where a trusted URL goes: one `validate_redirect` accepted, or the
@@ -206,6 +217,7 @@ impl Inner {
     /// Starts the cross-tab and back-forward-cache listeners. They hold only a
     /// weak reference, so dropping the provider's `Inner` stops them.
     pub(crate) fn listen(self: &Rc<Self>) -> Option<gloo_events::EventListener> {
+        self.listen_for_tokens();
         let weak = Rc::downgrade(self);
         self.tabs.replace(Some(Tabs::listen(move |signal| {
             if let Some(inner) = weak.upgrade() {
@@ -324,23 +336,6 @@ impl Clerk {
             self.inner.dispatch(Action::ClientChanged(client));
             self.inner.tell_tabs(tabs::CHANGED);
             Ok(())
-        })
-    }
-
-    /// A fresh session token (JWT) for the current session, to send to your
-    /// backend as a Bearer token.
-    pub async fn get_token(&self) -> Result<String, ClerkError> {
-        self.boxed_get_token().await
-    }
-
-    #[inline(never)]
-    fn boxed_get_token(&self) -> Boxed<'_, Result<String, ClerkError>> {
-        Box::pin(async move {
-            let session_id = self
-                .session()
-                .map(|s| s.id.clone())
-                .ok_or(ClerkError::NoActiveSession)?;
-            self.inner.api()?.session_token(&session_id).await
         })
     }
 
@@ -476,6 +471,9 @@ impl Inner {
         let scope = sign_out::scope(client, options.session_id.as_deref());
 
         self.dispatch(Action::SignOutStarted);
+        // As clerk-js: no token is handed out from here on, whatever the
+        // outcome; the cookie and the refresh timer go with them.
+        self.revoke_tokens();
         let result = match &scope {
             Scope::All => api.remove_all_sessions().await,
             Scope::One { id, .. } => api.session_action(id, "remove").await,

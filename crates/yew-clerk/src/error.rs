@@ -133,11 +133,11 @@ impl ClerkError {
                 .any(|e| GONE_CODES.contains(&e.code.as_str()))
     }
 
-    /// True for failures worth retrying: network errors and 5xx.
+    /// True for failures worth retrying: network errors, 429 and 5xx.
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Network(_) => true,
-            Self::Api { status, .. } => *status >= 500,
+            Self::Api { status, .. } => *status >= 500 || *status == 429,
             _ => false,
         }
     }
@@ -187,6 +187,8 @@ mod tests {
         assert!(api(503, "x", None, None).is_retryable());
         assert!(ClerkError::Network("offline".into()).is_retryable());
         assert!(!api(422, "x", None, None).is_retryable());
+        assert!(api(429, "too_many_requests", None, None).is_retryable());
+        assert!(!api(401, "signed_out", None, None).is_retryable());
     }
 
     #[test]

@@ -101,7 +101,7 @@ fn is_valid_host(host: &str) -> bool {
 
 /// Standard base64, with or without padding. `None` on anything else.
 // Hand-written: the `base64` crate would cost more bundle than these lines.
-fn base64_decode(input: &str) -> Option<Vec<u8>> {
+pub(crate) fn base64_decode(input: &str) -> Option<Vec<u8>> {
     let input = input.trim_end_matches('=');
     if input.len() % 4 == 1 {
         return None;

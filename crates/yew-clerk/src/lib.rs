@@ -9,7 +9,10 @@
 //! [`Clerk::sign_in_with_password`], [`Clerk::prepare_second_factor`] and
 //! [`Clerk::attempt_second_factor`] sign in as Clerk models it, Client
 //! Trust's e-mail code and authenticator apps included ([`next_step`] says
-//! what an attempt needs). The optional
+//! what an attempt needs).
+//! [`Clerk::get_token`] (also on [`use_auth`]) hands out the session's token
+//! for your backend from a cache that a background refresh keeps fresh and a
+//! sign-out empties (`tokens.rs`, `background.rs`). The optional
 //! `yew-router` feature adds components with typed routes (the `router`
 //! module) and lets the provider navigate through yew-router.
 //!
@@ -54,6 +57,7 @@
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 mod api;
+mod background;
 mod browser;
 mod clerk;
 mod components;
@@ -71,6 +75,7 @@ mod sign_out;
 mod state;
 mod storage;
 pub mod tabs;
+mod tokens;
 
 pub use api::{Client, EmailAddress, Session, SessionStatus, SignIn, User};
 pub use clerk::Clerk;
@@ -87,3 +92,4 @@ pub use sign_in::{
 };
 pub use sign_out::SignOutOptions;
 pub use state::{Action, ClerkState, LoadState, SignOutPhase};
+pub use tokens::GetTokenOptions;

@@ -55,6 +55,15 @@ pub struct ClerkProviderProps {
     /// it fails as a network error (and a Retry can try again).
     #[prop_or(DEFAULT_REQUEST_TIMEOUT_MS)]
     pub request_timeout_ms: u32,
+    /// Keep the session token in a `__session` cookie (host-only, path `/`,
+    /// `SameSite=Lax`, `Secure` on https) and the client's last change in
+    /// `__client_uat`, as clerk-js does, for a backend on the same site
+    /// that reads them (Clerk's backend SDKs do). Off by default: a
+    /// client-only app sends `Authorization: Bearer` with
+    /// [`Clerk::get_token`](crate::Clerk::get_token), and the cookie is
+    /// readable by any script on the page.
+    #[prop_or_default]
+    pub session_cookie: bool,
     /// The app.
     #[prop_or_default]
     pub children: Html,
@@ -95,6 +104,7 @@ pub fn ClerkProvider(props: &ClerkProviderProps) -> Html {
             keep_storage_keys: props.keep_storage_keys.clone(),
             allowed_redirect_origins: props.allowed_redirect_origins.clone(),
             request_timeout_ms: props.request_timeout_ms,
+            session_cookie: props.session_cookie,
         },
     );
     let inner = use_memo(deps, move |(key, proxy, mode, settings)| {

@@ -81,9 +81,18 @@ impl Api {
         Ok(envelope.client)
     }
 
-    /// `POST /v1/client/sessions/{id}/tokens`: a short-lived session JWT.
-    pub(crate) async fn session_token(&self, session_id: &str) -> Result<String, ClerkError> {
-        let path = format!("/client/sessions/{}/tokens", path_segment(session_id));
+    /// `POST /v1/client/sessions/{id}/tokens` (`/tokens/{template}` for a
+    /// JWT template's): a short-lived JWT.
+    pub(crate) async fn session_token(
+        &self,
+        session_id: &str,
+        template: Option<&str>,
+    ) -> Result<String, ClerkError> {
+        let mut path = format!("/client/sessions/{}/tokens", path_segment(session_id));
+        if let Some(template) = template {
+            path.push('/');
+            path.push_str(&path_segment(template));
+        }
         let token: Token = self.send(Method::Post, &path, &[]).await?;
         Ok(token.jwt)
     }

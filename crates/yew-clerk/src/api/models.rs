@@ -31,10 +31,18 @@ impl<'de> Deserialize<'de> for Ignored {
     }
 }
 
-/// A session token (`POST /v1/client/sessions/{id}/tokens`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// A session token (`POST /v1/client/sessions/{id}/tokens`, and each
+/// session's `last_active_token`).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 pub(crate) struct Token {
     pub jwt: String,
+}
+
+// A token is a credential: it never reaches a log.
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token([redacted])")
+    }
 }
 
 /// A dev-browser (`POST /v1/dev_browser`): clerk-js stores its `id` as the
@@ -58,6 +66,8 @@ pub struct Client {
     /// The sign-in attempt in progress (or the last one), kept by Clerk, so
     /// a page reloaded half-way through a sign-in resumes from it.
     pub sign_in: Option<SignIn>,
+    /// Last change, milliseconds since the epoch (`__client_uat`).
+    pub updated_at: Option<i64>,
 }
 
 impl Client {
@@ -90,6 +100,10 @@ pub struct Session {
     pub last_active_at: Option<i64>,
     /// Expiry, milliseconds since the epoch.
     pub expire_at: Option<i64>,
+    /// The session's newest token. The provider moves it into its token
+    /// cache before the state sees the client, and it is never serialized.
+    #[serde(default, skip_serializing)]
+    pub(crate) last_active_token: Option<Token>,
 }
 
 impl Session {
