@@ -58,6 +58,7 @@ mod hooks;
 mod key;
 mod navigation;
 mod options;
+mod portal;
 mod provider;
 mod redirect;
 #[cfg(feature = "yew-router")]
@@ -67,7 +68,7 @@ mod state;
 mod storage;
 pub mod tabs;
 
-pub use api::{Client, EmailAddress, Session, SessionStatus, SignIn, User};
+pub use api::{Client, EmailAddress, Session, SessionStatus, SessionTask, SignIn, User};
 pub use clerk::Clerk;
 pub use components::*;
 pub use error::{ApiError, ClerkError, GONE_CODES};

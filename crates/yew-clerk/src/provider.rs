@@ -55,6 +55,12 @@ pub struct ClerkProviderProps {
     /// it fails as a network error (and a Retry can try again).
     #[prop_or(DEFAULT_REQUEST_TIMEOUT_MS)]
     pub request_timeout_ms: u32,
+    /// A pending session (signed in, with tasks left such as choosing an
+    /// organization) counts as signed out, as clerk-js's
+    /// `treatPendingAsSignedOut`: [`SignedIn`](crate::SignedIn) hides its
+    /// children and `is_signed_in` is false. `false` counts it as signed in.
+    #[prop_or(true)]
+    pub treat_pending_as_signed_out: bool,
     /// The app.
     #[prop_or_default]
     pub children: Html,
@@ -114,6 +120,11 @@ pub fn ClerkProvider(props: &ClerkProviderProps) -> Html {
             drop(bfcache);
             inner.stop_listening();
         }
+    });
+
+    let pending = state.dispatcher();
+    use_effect_with(props.treat_pending_as_signed_out, move |on| {
+        pending.dispatch(crate::state::Action::TreatPendingAsSignedOut(*on));
     });
 
     let sign_out_callback = use_memo(inner.clone(), Inner::sign_out_callback);
