@@ -8,6 +8,7 @@
 //! deployed against any instance.
 
 use yew::AttrValue;
+use yew_clerk::DevBrowserMode;
 
 /// The key of the local emulator on 127.0.0.1:8787 (`scripts/dev`).
 pub const EMULATOR_PUBLISHABLE_KEY: &str = "pk_test_MTI3LjAuMC4xOjg3ODck";
@@ -15,17 +16,30 @@ pub const EMULATOR_PUBLISHABLE_KEY: &str = "pk_test_MTI3LjAuMC4xOjg3ODck";
 /// localStorage keys that survive a sign-out: the theme is not user data.
 pub const KEPT_STORAGE_KEYS: &[&str] = &[crate::components::theme::STORAGE_KEY];
 
+/// How the browser identifies itself to Clerk, from
+/// `<meta name="clerk-dev-browser" content="always">` (or `never`); without
+/// the tag the SDK decides as clerk-js does. `always` runs the app against
+/// an emulator started with `--dev-browser`, as on a development instance.
+pub fn dev_browser_mode() -> DevBrowserMode {
+    match meta_content("clerk-dev-browser").as_deref() {
+        Some("always") => DevBrowserMode::Always,
+        Some("never") => DevBrowserMode::Never,
+        _ => DevBrowserMode::Auto,
+    }
+}
+
+fn meta_content(name: &str) -> Option<String> {
+    web_sys::window()?
+        .document()?
+        .query_selector(&format!("meta[name={name}]"))
+        .ok()
+        .flatten()?
+        .get_attribute("content")
+}
+
 /// The publishable key from the page's meta tag. An absent or unfilled tag
 /// gives an empty key, which the provider reports as invalid rather than
 /// silently using some other instance.
 pub fn publishable_key() -> AttrValue {
-    let content = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| {
-            d.query_selector("meta[name=clerk-publishable-key]")
-                .ok()
-                .flatten()
-        })
-        .and_then(|meta| meta.get_attribute("content"));
-    AttrValue::from(content.unwrap_or_default())
+    AttrValue::from(meta_content("clerk-publishable-key").unwrap_or_default())
 }

@@ -42,7 +42,7 @@ pub fn App(props: &AppProps) -> Html {
     html! {
         <BrowserRouter>
             <ClerkProvider publishable_key={props.publishable_key.clone()} sign_in_url="/sign-in"
-                keep_storage_keys={keep}>
+                keep_storage_keys={keep} dev_browser={config::dev_browser_mode()}>
                 <components::Layout>
                     <Switch<Route> render={routes::switch} />
                 </components::Layout>
