@@ -66,22 +66,6 @@ pub(crate) fn build_url(
         Some(at) => base.split_at(at),
         None => (base, ""),
     };
-    let mut url = String::with_capacity(base.len() + redirect_url.len() + 96);
-    url.push_str(head);
-    let mut separator = if head.contains('?') { '&' } else { '?' };
-    if head.ends_with(['?', '&']) {
-        separator = '\0';
-    }
-    let mut push = |url: &mut String, key: &str, value: &str| {
-        if separator != '\0' {
-            url.push(separator);
-        }
-        separator = '&';
-        url.push_str(key);
-        url.push('=');
-        query_encode_into(url, value);
-    };
-    push(&mut url, "redirect_url", redirect_url);
     let cross_origin =
         origin_of(base).is_some_and(|o| o != page_origin.trim_end_matches('/').to_lowercase());
     let has_token = query_value(
@@ -89,8 +73,22 @@ pub(crate) fn build_url(
         DEV_BROWSER_PARAM,
     )
     .is_some_and(|v| !v.is_empty());
-    if let Some(token) = dev_browser.filter(|_| cross_origin && !has_token) {
-        push(&mut url, DEV_BROWSER_PARAM, token);
+    let token = dev_browser.filter(|_| cross_origin && !has_token);
+
+    let mut url = String::with_capacity(base.len() + redirect_url.len() + 96);
+    url.push_str(head);
+    let params = [
+        ("redirect_url", Some(redirect_url)),
+        (DEV_BROWSER_PARAM, token),
+    ];
+    for (key, value) in params {
+        let Some(value) = value else { continue };
+        if !url.ends_with(['?', '&']) {
+            url.push(if url.contains('?') { '&' } else { '?' });
+        }
+        url.push_str(key);
+        url.push('=');
+        query_encode_into(&mut url, value);
     }
     url.push_str(fragment);
     url
