@@ -67,7 +67,7 @@ pub(crate) fn build_url(
         None => (base, ""),
     };
     let cross_origin =
-        origin_of(base).is_some_and(|o| o != page_origin.trim_end_matches('/').to_lowercase());
+        origin_of(base).is_some_and(|o| o != page_origin.trim_end_matches('/').to_ascii_lowercase());
     let has_token = query_value(
         head.split_once('?').map_or("", |(_, q)| q),
         DEV_BROWSER_PARAM,
