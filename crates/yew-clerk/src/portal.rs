@@ -66,8 +66,8 @@ pub(crate) fn build_url(
         Some(at) => base.split_at(at),
         None => (base, ""),
     };
-    let cross_origin =
-        origin_of(base).is_some_and(|o| o != page_origin.trim_end_matches('/').to_ascii_lowercase());
+    let cross_origin = origin_of(base)
+        .is_some_and(|o| o != page_origin.trim_end_matches('/').to_ascii_lowercase());
     let has_token = query_value(
         head.split_once('?').map_or("", |(_, q)| q),
         DEV_BROWSER_PARAM,
