@@ -9,6 +9,7 @@
 //! against any instance.
 
 use yew::AttrValue;
+use yew_clerk::DevBrowserMode;
 
 /// The key of the local emulator on 127.0.0.1:8787 (`scripts/dev`).
 pub const EMULATOR_PUBLISHABLE_KEY: &str = "pk_test_MTI3LjAuMC4xOjg3ODck";
@@ -18,6 +19,18 @@ pub const KEPT_STORAGE_KEYS: &[&str] = &[crate::components::theme::STORAGE_KEY];
 
 /// The demo API (`crates/demo-api`) that `scripts/dev` starts.
 pub const DEFAULT_DEMO_API_URL: &str = "http://127.0.0.1:8788";
+
+/// How the browser identifies itself to Clerk, from
+/// `<meta name="clerk-dev-browser" content="always">` (or `never`); without
+/// the tag the SDK decides as clerk-js does. `always` runs the app against
+/// an emulator started with `--dev-browser`, as on a development instance.
+pub fn dev_browser_mode() -> DevBrowserMode {
+    match meta("clerk-dev-browser").as_deref() {
+        Some("always") => DevBrowserMode::Always,
+        Some("never") => DevBrowserMode::Never,
+        _ => DevBrowserMode::Auto,
+    }
+}
 
 /// The publishable key from the page's meta tag. An absent or unfilled tag
 /// gives an empty key, which the provider reports as invalid rather than

@@ -18,6 +18,13 @@ pub fn load_failure(clerk: &Clerk, error: &ClerkError) -> Html {
             "Check the ClerkProvider settings.",
             false,
         ),
+        // Bot protection: clerk-js would show Clerk's CAPTCHA here; the
+        // hosted pages do.
+        e if e.code() == Some("requires_captcha") => (
+            "Clerk's bot protection stopped this browser",
+            "Try again in a moment, or sign in on Clerk's sign-in page.",
+            true,
+        ),
         ClerkError::Network(_) => (
             "Can't reach the authentication server",
             "Check your connection; with the emulator, check that scripts/dev is running.",

@@ -79,6 +79,10 @@ pub struct Options {
     pub token_lifetime: Duration,
     /// Which build to serve.
     pub dist: Dist,
+    /// Run as a development instance: the emulator with `--dev-browser`, and
+    /// the app told to use a dev browser (`<meta name="clerk-dev-browser"
+    /// content="always">` added to the page as it is served).
+    pub dev_browser: bool,
 }
 
 impl Default for Options {
@@ -88,6 +92,7 @@ impl Default for Options {
             client_trust: true,
             token_lifetime: Duration::from_secs(60),
             dist: Dist::Normal,
+            dev_browser: false,
         }
     }
 }
@@ -135,7 +140,7 @@ impl Env {
         let app_url = format!("http://{app_addr}");
 
         let emulator = start_emulator(emulator_addr, &app_url, &options).await?;
-        let server = serve_dist(app_addr, dist).await?;
+        let server = serve_dist(app_addr, dist, options.dev_browser).await?;
         let api = serve_api(api_addr, &emulator.url(), &app_url).await?;
         let (driver, webdriver_url) = start_chromedriver().await?;
         let browser = new_session(&webdriver_url).await?;
@@ -441,6 +446,54 @@ impl Env {
         Ok(())
     }
 
+    /// The newest e-mail code the emulator "sent" to `to`.
+    pub async fn latest_code(&self, to: &str) -> Result<String> {
+        self.emails(to)
+            .await?
+            .last()
+            .and_then(|e| e["code"].as_str())
+            .map(str::to_owned)
+            .ok_or_else(|| Error::Setup(format!("no code was sent to {to}")))
+    }
+
+    /// Marks a session pending with tasks (`POST /__emulator/sessions/{id}`).
+    pub async fn make_pending(&self, session: &str, tasks: &[&str]) -> Result<()> {
+        let url = format!("{}/__emulator/sessions/{session}", self.emulator_url);
+        let tasks: Vec<Value> = tasks
+            .iter()
+            .map(|k| serde_json::json!({"key": k}))
+            .collect();
+        self.http
+            .post(url)
+            .json(&serde_json::json!({"status": "pending", "tasks": tasks}))
+            .send()
+            .await?
+            .error_for_status()?;
+        Ok(())
+    }
+
+    /// The browser's whole URL.
+    pub async fn url(&self) -> Result<String> {
+        Ok(self.browser.current_url().await?.to_string())
+    }
+
+    /// Waits until the browser's URL starts with `prefix`; returns it.
+    pub async fn wait_url_prefix(&self, prefix: &str) -> Result<String> {
+        let waited = wait_until(&format!("a URL starting {prefix}"), || async {
+            let url = self.url().await?;
+            Ok(url.starts_with(prefix).then_some(url))
+        })
+        .await;
+        match waited {
+            Err(Error::Timeout(what)) => Err(Error::Timeout(format!(
+                "{what}; it is {}, showing: {}",
+                self.url().await?,
+                self.page_text().await?
+            ))),
+            other => other,
+        }
+    }
+
     /// FAPI requests the emulator logged (preflights included).
     pub async fn emulator_requests(&self) -> Result<Vec<Value>> {
         self.hook_list("/__emulator/requests").await
@@ -588,7 +641,7 @@ impl Browser {
 /// Serves `dir` on `addr` as [`Env`] serves the app: its top-level files, and
 /// `index.html` for any other path.
 pub async fn serve_static(addr: SocketAddr, dir: PathBuf) -> Result<tokio::task::JoinHandle<()>> {
-    serve_dist(addr, dir).await
+    serve_dist(addr, dir, false).await
 }
 
 /// Where screenshots go: `target/e2e-screenshots`.
@@ -621,6 +674,7 @@ async fn start_emulator(addr: SocketAddr, app_url: &str, options: &Options) -> R
         .with_multi_session(options.multi_session)
         .with_client_trust(options.client_trust)
         .with_token_lifetime(options.token_lifetime)
+        .with_dev_browser(options.dev_browser)
         // Tests read codes from /__emulator/emails.
         .with_print_codes(false);
     // The previous test's emulator may still be releasing the port.
@@ -667,7 +721,11 @@ async fn bind(addr: SocketAddr, what: &str) -> Result<tokio::net::TcpListener> {
 
 /// Serves `dist` like a static host with SPA fallback: unknown paths get
 /// `index.html`.
-async fn serve_dist(addr: SocketAddr, dist: PathBuf) -> Result<tokio::task::JoinHandle<()>> {
+async fn serve_dist(
+    addr: SocketAddr,
+    dist: PathBuf,
+    dev_browser: bool,
+) -> Result<tokio::task::JoinHandle<()>> {
     if !dist.join("index.html").is_file() {
         return Err(Error::Setup(format!(
             "{} has no index.html",
@@ -677,14 +735,14 @@ async fn serve_dist(addr: SocketAddr, dist: PathBuf) -> Result<tokio::task::Join
     let listener = bind(addr, "app server").await?;
     let app = axum::Router::new().fallback(move |uri: Uri| {
         let dist = dist.clone();
-        async move { static_file(&dist, &uri).await }
+        async move { static_file(&dist, &uri, dev_browser).await }
     });
     Ok(tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     }))
 }
 
-async fn static_file(dist: &Path, uri: &Uri) -> Response {
+async fn static_file(dist: &Path, uri: &Uri, dev_browser: bool) -> Response {
     let name = uri.path().trim_start_matches('/');
     let safe = !name.is_empty() && !name.contains("..") && !name.contains('/');
     let path = if safe {
@@ -705,7 +763,20 @@ async fn static_file(dist: &Path, uri: &Uri) -> Response {
         Some("svg") => "image/svg+xml",
         _ => "application/octet-stream",
     };
-    match tokio::fs::read(&path).await {
+    let read = tokio::fs::read(&path).await.map(|bytes| {
+        if dev_browser && content_type.starts_with("text/html") {
+            // Before the title: the minified page has no <head> tag.
+            let html = String::from_utf8_lossy(&bytes).replacen(
+                "<title>",
+                "<meta name=\"clerk-dev-browser\" content=\"always\"><title>",
+                1,
+            );
+            html.into_bytes()
+        } else {
+            bytes
+        }
+    });
+    match read {
         Ok(bytes) => Response::builder()
             .header(header::CONTENT_TYPE, content_type)
             .body(Body::from(bytes))

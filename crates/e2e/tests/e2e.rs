@@ -4,6 +4,10 @@
 use e2e::{wait_until, Dist, Env, Options, Result};
 use serde_json::json;
 
+// In a subfolder, so cargo does not build it as a test binary of its own.
+#[path = "e2e/portal.rs"]
+mod portal;
+
 const DEMO: (&str, &str) = ("demo@example.com", "demo-password-1");
 const ADA: (&str, &str) = ("ada@example.com", "ada-password-1");
 const GRACE: (&str, &str) = ("grace@example.com", "grace-password-1");

@@ -28,6 +28,13 @@ pub(crate) fn current_path() -> String {
     )
 }
 
+/// The page's whole URL (`location.href`).
+pub(crate) fn href() -> Result<String, ClerkError> {
+    location()?
+        .href()
+        .map_err(|_| ClerkError::InvalidConfig("the page has no URL".into()))
+}
+
 /// `location.reload()`.
 pub(crate) fn reload() -> Result<(), ClerkError> {
     location()?

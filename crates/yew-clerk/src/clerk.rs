@@ -10,12 +10,13 @@ use std::rc::Rc;
 use futures_channel::oneshot;
 use yew::{Callback, UseReducerDispatcher, UseReducerHandle};
 
-use crate::api::{Api, Client, Session, User};
+use crate::api::{Api, Client, Environment, Session, User};
 use crate::background;
 use crate::browser;
 use crate::error::ClerkError;
 use crate::navigation::{self, Kind, Target};
 use crate::options::ResolvedConfig;
+use crate::portal::{self, Page};
 use crate::sign_out::{self, Navigation, Scope, SignOutOptions};
 use crate::state::{Action, ClerkState, LoadState, SignOutPhase};
 use crate::storage;
@@ -61,6 +62,9 @@ pub(crate) struct Inner {
     pub(crate) client: RefCell<Option<Rc<Client>>>,
     /// Session tokens, outside the render state.
     pub(crate) tokens: Tokens,
+    /// `/v1/environment`, fetched the first time a hosted page's URL needs
+    /// it, never on load: loading stays one request.
+    environment: RefCell<Option<Rc<Environment>>>,
 }
 
 /// The app's router callbacks; each gets a path with query and fragment.
@@ -125,6 +129,7 @@ impl Inner {
             router: RefCell::new(RouterCallbacks::default()),
             client: RefCell::new(None),
             tokens: Tokens::default(),
+            environment: RefCell::new(None),
         }
     }
 
@@ -160,9 +165,7 @@ impl Inner {
                 self.dispatch(Action::Loaded(client));
                 Ok(())
             }
-            // An unknown or forged client cookie: Clerk drops it, and clerk-js
-            // treats the browser as signed out.
-            Err(e) if e.status() == Some(401) => {
+            Err(e) if e.means_no_client() => {
                 self.dispatch(Action::Loaded(None));
                 Ok(())
             }
@@ -182,6 +185,54 @@ impl Inner {
             Err(e) if signal == Signal::SignedOut => self.dispatch(Action::LoadFailed(e)),
             Err(_) => {}
         }
+    }
+
+    /// The environment, fetched once.
+    async fn environment(&self) -> Result<Rc<Environment>, ClerkError> {
+        if let Some(environment) = self.environment.borrow().clone() {
+            return Ok(environment);
+        }
+        let environment = Rc::new(self.api()?.environment().await?);
+        self.environment.replace(Some(environment.clone()));
+        Ok(environment)
+    }
+
+    /// The hosted page's URL, with the way back and (across origins, on a
+    /// development instance) the dev browser.
+    async fn portal_url(
+        &self,
+        page: Page,
+        redirect_url: Option<&str>,
+    ) -> Result<String, ClerkError> {
+        let api = self.api()?;
+        let origin = browser::origin()?;
+        let back = match redirect_url {
+            Some(url) => crate::redirect::validate_redirect(
+                url,
+                &origin,
+                &self.settings.allowed_redirect_origins,
+            )?,
+            None => browser::href()?,
+        };
+        let provider = match page {
+            Page::SignIn => Some(self.settings.sign_in_url.as_str()),
+            Page::SignUp => None,
+        };
+        let environment = match provider.filter(|url| portal::is_absolute(url)) {
+            Some(_) => None,
+            None => Some(self.environment().await?),
+        };
+        let from_environment = environment.as_ref().map(|e| match page {
+            Page::SignIn => e.display_config.sign_in_url.as_str(),
+            Page::SignUp => e.display_config.sign_up_url.as_str(),
+        });
+        let base = portal::base_url(provider, from_environment)?;
+        Ok(portal::build_url(
+            base,
+            &back,
+            api.dev_browser_token().as_deref(),
+            &origin,
+        ))
     }
 
     /// Stops listening to other tabs; the provider calls it on unmount, since
@@ -295,6 +346,12 @@ impl Clerk {
         self.state.session()
     }
 
+    /// The current session when it is pending (tasks left): not signed in
+    /// unless the provider's `treat_pending_as_signed_out` is off.
+    pub fn pending_session(&self) -> Option<&Session> {
+        self.state.pending_session()
+    }
+
     /// The current user.
     pub fn user(&self) -> Option<&User> {
         self.state.user()
@@ -318,6 +375,60 @@ impl Clerk {
     #[inline(never)]
     fn boxed_reload(&self) -> Boxed<'_, Result<(), ClerkError>> {
         Box::pin(self.inner.load())
+    }
+
+    /// The URL of the instance's hosted sign-in page (the Account Portal), as
+    /// clerk-js's `buildSignInUrl`: the provider's `sign_in_url` when it is
+    /// absolute, else `/v1/environment`'s `display_config.sign_in_url`
+    /// (fetched the first time, not on load). It carries `redirect_url`, the
+    /// page to come back to: `redirect_url` when given (same origin or the
+    /// provider's `allowed_redirect_origins`, else refused), else the
+    /// current page. On a development instance a portal on another origin
+    /// also gets `__clerk_db_jwt`, the browser's dev browser.
+    ///
+    /// ```no_run
+    /// # async fn f(clerk: yew_clerk::Clerk) -> Result<(), yew_clerk::ClerkError> {
+    /// let url = clerk.build_sign_in_url(Some("/account")).await?;
+    /// # let _ = url; Ok(()) }
+    /// ```
+    pub async fn build_sign_in_url(
+        &self,
+        redirect_url: Option<&str>,
+    ) -> Result<String, ClerkError> {
+        self.boxed_portal_url(Page::SignIn, redirect_url).await
+    }
+
+    /// As [`build_sign_in_url`](Self::build_sign_in_url), for the hosted
+    /// sign-up page (`display_config.sign_up_url`).
+    pub async fn build_sign_up_url(
+        &self,
+        redirect_url: Option<&str>,
+    ) -> Result<String, ClerkError> {
+        self.boxed_portal_url(Page::SignUp, redirect_url).await
+    }
+
+    /// Sends the browser to the hosted sign-in page
+    /// ([`build_sign_in_url`](Self::build_sign_in_url)), as clerk-js's
+    /// `redirectToSignIn`; the page unloads.
+    pub async fn redirect_to_sign_in(&self, redirect_url: Option<&str>) -> Result<(), ClerkError> {
+        let url = self.boxed_portal_url(Page::SignIn, redirect_url).await?;
+        browser::assign(&url)
+    }
+
+    /// Sends the browser to the hosted sign-up page, as clerk-js's
+    /// `redirectToSignUp`.
+    pub async fn redirect_to_sign_up(&self, redirect_url: Option<&str>) -> Result<(), ClerkError> {
+        let url = self.boxed_portal_url(Page::SignUp, redirect_url).await?;
+        browser::assign(&url)
+    }
+
+    #[inline(never)]
+    fn boxed_portal_url<'a>(
+        &'a self,
+        page: Page,
+        redirect_url: Option<&'a str>,
+    ) -> Boxed<'a, Result<String, ClerkError>> {
+        Box::pin(self.inner.portal_url(page, redirect_url))
     }
 
     /// Makes another signed-in session the current one (`touch`).
@@ -469,6 +580,8 @@ impl Inner {
             }
         };
         let scope = sign_out::scope(client, options.session_id.as_deref());
+        let keep =
+            sign_out::kept_storage_keys(&settings.keep_storage_keys, options.clear_dev_browser);
 
         self.dispatch(Action::SignOutStarted);
         // As clerk-js: no token is handed out from here on, whatever the
@@ -486,7 +599,10 @@ impl Inner {
                     if scope.is_full() {
                         // No user data stays on the device, even though the
                         // server session may still be alive.
-                        let _ = storage::clear_except(&settings.keep_storage_keys);
+                        // The dev browser stays even when asked to go: it is
+                        // how a retry reaches the still-live session.
+                        let keep = sign_out::kept_storage_keys(&settings.keep_storage_keys, false);
+                        let _ = storage::clear_except(&keep);
                     }
                     self.dispatch(Action::SignOutFailed(e.clone()));
                     return Err(e);
@@ -501,7 +617,10 @@ impl Inner {
             return Ok(());
         }
         // If storage is unavailable nothing could have been stored in it.
-        let _ = storage::clear_except(&settings.keep_storage_keys);
+        let _ = storage::clear_except(&keep);
+        if options.clear_dev_browser {
+            api.forget_dev_browser();
+        }
         self.tell_tabs(tabs::SIGNED_OUT);
         let navigated = match navigation {
             Navigation::Callback(callback) => {

@@ -26,6 +26,10 @@ pub const GONE_CODES: &[&str] = &[
     "signed_out",
 ];
 
+/// The code of Clerk's bot-protection 401 (clerk-js `core/resources/Client.ts`
+/// and `core/auth/CaptchaHeartbeat.ts`).
+const CAPTCHA_CODE: &str = "requires_captcha";
+
 /// Everything that can go wrong talking to Clerk or acting on its answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -133,6 +137,14 @@ impl ClerkError {
                 .any(|e| GONE_CODES.contains(&e.code.as_str()))
     }
 
+    /// True when a `GET /v1/client` failure means this browser has no
+    /// client: a 401 for an unknown or forged client cookie, which Clerk
+    /// drops and clerk-js treats as signed out. Bot protection's 401
+    /// (`requires_captcha`) says nothing about the session: a load failure.
+    pub(crate) fn means_no_client(&self) -> bool {
+        self.status() == Some(401) && self.code() != Some(CAPTCHA_CODE)
+    }
+
     /// True for failures worth retrying: network errors, 429 and 5xx.
     pub fn is_retryable(&self) -> bool {
         match self {
@@ -200,6 +212,29 @@ mod tests {
         );
         assert!(err.field_error("identifier").is_none());
         assert_eq!(err.code(), Some("form_password_incorrect"));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_captcha_401_is_no_sign_out() {
+        use crate::api::decode_error;
+        // Clerk's body for bot protection.
+        let captcha = decode_error(
+            401,
+            r#"{"errors": [{"code": "requires_captcha", "message": "CAPTCHA verification is required",
+                "long_message": "CAPTCHA verification is required", "meta": {}}],
+               "clerk_trace_id": "t"}"#,
+        );
+        assert!(!captcha.means_no_client());
+        assert!(captcha
+            .to_string()
+            .contains("CAPTCHA verification is required"));
+        let forged = decode_error(
+            401,
+            r#"{"errors": [{"code": "authentication_invalid", "message": "Unauthorized request"}]}"#,
+        );
+        assert!(forged.means_no_client());
+        assert!(!decode_error(500, "").means_no_client());
     }
 
     // Natively against serde_json, in the browser against what ships.

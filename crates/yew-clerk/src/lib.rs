@@ -66,6 +66,7 @@ mod hooks;
 mod key;
 mod navigation;
 mod options;
+mod portal;
 mod provider;
 mod redirect;
 #[cfg(feature = "yew-router")]
@@ -77,7 +78,7 @@ mod storage;
 pub mod tabs;
 mod tokens;
 
-pub use api::{Client, EmailAddress, Session, SessionStatus, SignIn, User};
+pub use api::{Client, EmailAddress, Session, SessionStatus, SessionTask, SignIn, User};
 pub use clerk::Clerk;
 pub use components::*;
 pub use error::{ApiError, ClerkError, GONE_CODES};

@@ -64,6 +64,12 @@ pub struct ClerkProviderProps {
     /// readable by any script on the page.
     #[prop_or_default]
     pub session_cookie: bool,
+    /// A pending session (signed in, with tasks left such as choosing an
+    /// organization) counts as signed out, as clerk-js's
+    /// `treatPendingAsSignedOut`: [`SignedIn`](crate::SignedIn) hides its
+    /// children and `is_signed_in` is false. `false` counts it as signed in.
+    #[prop_or(true)]
+    pub treat_pending_as_signed_out: bool,
     /// The app.
     #[prop_or_default]
     pub children: Html,
@@ -124,6 +130,11 @@ pub fn ClerkProvider(props: &ClerkProviderProps) -> Html {
             drop(bfcache);
             inner.stop_listening();
         }
+    });
+
+    let pending = state.dispatcher();
+    use_effect_with(props.treat_pending_as_signed_out, move |on| {
+        pending.dispatch(crate::state::Action::TreatPendingAsSignedOut(*on));
     });
 
     let sign_out_callback = use_memo(inner.clone(), Inner::sign_out_callback);

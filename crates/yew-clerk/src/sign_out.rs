@@ -29,6 +29,10 @@ pub struct SignOutOptions {
     pub redirect_url: Option<String>,
     /// Run this instead of navigating, as `signOut(callback)` does.
     pub callback: Option<Callback<()>>,
+    /// Also forget the development instance's dev browser. Off by default:
+    /// clerk-js keeps it across sign-outs, and Client Trust counts it as
+    /// the device, so a new one would ask for an e-mail code again.
+    pub clear_dev_browser: bool,
 }
 
 impl SignOutOptions {
@@ -54,6 +58,23 @@ impl SignOutOptions {
         self.callback = Some(callback);
         self
     }
+
+    /// Forget the dev browser too (a development instance's device): the
+    /// next load starts a new one.
+    pub fn clear_dev_browser(mut self, clear: bool) -> Self {
+        self.clear_dev_browser = clear;
+        self
+    }
+}
+
+/// The localStorage keys a full sign-out keeps: the app's, and the dev
+/// browser unless the app asked to clear it.
+pub(crate) fn kept_storage_keys(app_keys: &[String], clear_dev_browser: bool) -> Vec<String> {
+    let mut keep = app_keys.to_vec();
+    if !clear_dev_browser {
+        keep.push(crate::api::DEV_BROWSER_STORAGE_KEY.to_owned());
+    }
+    keep
 }
 
 /// Which sessions a sign-out ends.
@@ -129,6 +150,19 @@ pub(crate) fn navigation(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dev_browser_survives_a_sign_out_unless_cleared() {
+        let app = ["theme".to_owned()];
+        assert_eq!(kept_storage_keys(&app, false), ["theme", "__clerk_db_jwt"]);
+        assert_eq!(kept_storage_keys(&app, true), ["theme"]);
+        assert!(!SignOutOptions::new().clear_dev_browser);
+        assert!(
+            SignOutOptions::new()
+                .clear_dev_browser(true)
+                .clear_dev_browser
+        );
+    }
 
     const PAGE: &str = "http://127.0.0.1:8080";
 

@@ -44,6 +44,9 @@ pub struct ClerkState {
     pub client: Option<Rc<Client>>,
     /// Sign-out phase.
     pub sign_out: SignOutPhase,
+    /// A pending session (one with tasks left) counts as signed out: true by
+    /// default, as clerk-js's `treatPendingAsSignedOut`.
+    pub treat_pending_as_signed_out: bool,
 }
 
 impl Default for ClerkState {
@@ -52,6 +55,7 @@ impl Default for ClerkState {
             load: LoadState::Loading,
             client: None,
             sign_out: SignOutPhase::Idle,
+            treat_pending_as_signed_out: true,
         }
     }
 }
@@ -63,8 +67,22 @@ impl ClerkState {
     }
 
     /// The current session, only once loaded: while (re-)loading nothing counts
-    /// as signed in, so stale signed-in content never shows.
+    /// as signed in, so stale signed-in content never shows. A pending
+    /// session is not one unless `treat_pending_as_signed_out` is off; see
+    /// [`pending_session`](Self::pending_session).
     pub fn session(&self) -> Option<&Session> {
+        self.loaded_session()
+            .filter(|s| !(s.is_pending() && self.treat_pending_as_signed_out))
+    }
+
+    /// The current session when it is pending: signed in, with tasks left
+    /// (such as choosing an organization). Apps show "Finish setting up your
+    /// account" for it.
+    pub fn pending_session(&self) -> Option<&Session> {
+        self.loaded_session().filter(|s| s.is_pending())
+    }
+
+    fn loaded_session(&self) -> Option<&Session> {
         if !self.is_loaded() {
             return None;
         }
@@ -118,6 +136,8 @@ pub enum Action {
     },
     /// The sign-out failed; the client is unchanged.
     SignOutFailed(ClerkError),
+    /// The provider's `treat_pending_as_signed_out`.
+    TreatPendingAsSignedOut(bool),
 }
 
 impl ClerkState {
@@ -143,6 +163,7 @@ impl ClerkState {
             // The client stays as it was: the UI must not claim "signed out"
             // while the server may still hold the session.
             Action::SignOutFailed(error) => self.sign_out = SignOutPhase::Failed(error),
+            Action::TreatPendingAsSignedOut(on) => self.treat_pending_as_signed_out = on,
         }
         self
     }
@@ -184,6 +205,36 @@ mod tests {
         assert!(state.is_signed_in());
         assert_eq!(state.user().map(|u| u.id.as_str()), Some("user_1"));
         assert_eq!(state.signed_in_sessions().len(), 1);
+    }
+
+    // As Clerk answers a session that must still choose an organization.
+    fn pending() -> Client {
+        client(
+            r#"{"id": "client_1", "last_active_session_id": "sess_1",
+                "sessions": [{"id": "sess_1", "status": "pending",
+                  "tasks": [{"key": "choose-organization"}],
+                  "user": {"id": "user_1", "email_addresses": []}}]}"#,
+        )
+    }
+
+    #[test]
+    fn a_pending_session_is_signed_out_unless_the_app_opts_in() {
+        let state = ClerkState::default().apply(Action::Loaded(Some(pending())));
+        assert!(!state.is_signed_in() && state.is_signed_out());
+        assert!(state.user().is_none());
+        let task = &state.pending_session().unwrap().tasks[0];
+        assert_eq!(task.key, "choose-organization");
+        // Still a sign-in for sign-out's scope.
+        assert_eq!(state.signed_in_sessions().len(), 1);
+
+        let opted_in = state.apply(Action::TreatPendingAsSignedOut(false));
+        assert!(opted_in.is_signed_in());
+        assert_eq!(opted_in.user().map(|u| u.id.as_str()), Some("user_1"));
+        assert!(opted_in.pending_session().is_some());
+        assert!(ClerkState::default()
+            .apply(Action::Loaded(Some(signed_in())))
+            .pending_session()
+            .is_none());
     }
 
     #[test]

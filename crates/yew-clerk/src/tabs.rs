@@ -1,5 +1,8 @@
 //! Telling other tabs of this origin that the client changed: a
 //! BroadcastChannel, with the `storage` event as fallback where it is missing.
+//! A sign-out also goes out, and is heard, on clerk-js's channel (`clerk`,
+//! `{type: 'signout'}`, `core/clerk.ts` `#broadcastSignOutEvent`), so pages
+//! of the same site that run clerk-js sign out with ours, and ours with them.
 
 use gloo_events::EventListener;
 use wasm_bindgen::JsCast;
@@ -9,6 +12,10 @@ use crate::storage;
 
 /// The BroadcastChannel name.
 pub const CHANNEL_NAME: &str = "yew-clerk";
+/// clerk-js's BroadcastChannel name.
+pub const CLERK_JS_CHANNEL_NAME: &str = "clerk";
+/// The `type` of clerk-js's sign-out message.
+pub const CLERK_JS_SIGN_OUT: &str = "signout";
 /// The localStorage key of the fallback signal.
 pub const STORAGE_SIGNAL_KEY: &str = "__yew_clerk_signal";
 /// The message sent after a sign-out.
@@ -33,11 +40,17 @@ pub(crate) fn parse(message: &str) -> Option<Signal> {
     }
 }
 
+/// A clerk-js message, by its `type`: only a sign-out means something here.
+pub(crate) fn parse_clerk_js(message_type: Option<&str>) -> Option<Signal> {
+    (message_type == Some(CLERK_JS_SIGN_OUT)).then_some(Signal::SignedOut)
+}
+
 /// Sends and receives signals for one provider.
 pub(crate) struct Tabs {
     // Sending through the receiving object: a BroadcastChannel never delivers a
     // message to the object that posted it, so this tab does not react to itself.
     channel: Option<BroadcastChannel>,
+    clerk_js: Option<BroadcastChannel>,
     _listeners: Vec<EventListener>,
 }
 
@@ -54,6 +67,19 @@ impl Tabs {
                     .dyn_ref::<MessageEvent>()
                     .and_then(|m| m.data().as_string());
                 if let Some(signal) = text.as_deref().and_then(parse) {
+                    on_signal(signal);
+                }
+            }));
+        }
+        let clerk_js = BroadcastChannel::new(CLERK_JS_CHANNEL_NAME).ok();
+        if let Some(clerk_js) = &clerk_js {
+            let on_signal = on_signal.clone();
+            listeners.push(EventListener::new(clerk_js, "message", move |event| {
+                let message_type = event
+                    .dyn_ref::<MessageEvent>()
+                    .and_then(|m| js_sys::Reflect::get(&m.data(), &"type".into()).ok())
+                    .and_then(|t| t.as_string());
+                if let Some(signal) = parse_clerk_js(message_type.as_deref()) {
                     on_signal(signal);
                 }
             }));
@@ -78,16 +104,25 @@ impl Tabs {
         }
         Self {
             channel,
+            clerk_js,
             _listeners: listeners,
         }
     }
 
-    /// Tells the other tabs.
+    /// Tells the other tabs. A sign-out goes in clerk-js's shape on its
+    /// channel, which tabs with this SDK hear too, so they get it once.
     pub(crate) fn send(&self, message: &str) {
-        let sent = self
-            .channel
-            .as_ref()
-            .is_some_and(|c| c.post_message(&message.into()).is_ok());
+        let sent = if message == SIGNED_OUT {
+            self.clerk_js.as_ref().is_some_and(|c| {
+                let data = js_sys::Object::new();
+                js_sys::Reflect::set(&data, &"type".into(), &CLERK_JS_SIGN_OUT.into()).is_ok()
+                    && c.post_message(&data).is_ok()
+            })
+        } else {
+            self.channel
+                .as_ref()
+                .is_some_and(|c| c.post_message(&message.into()).is_ok())
+        };
         if !sent {
             send_via_storage(message);
         }
@@ -96,7 +131,7 @@ impl Tabs {
 
 impl Drop for Tabs {
     fn drop(&mut self) {
-        if let Some(channel) = &self.channel {
+        for channel in [&self.channel, &self.clerk_js].into_iter().flatten() {
             channel.close();
         }
     }
@@ -130,5 +165,12 @@ mod tests {
         assert_eq!(parse("changed:1"), Some(Signal::Changed));
         assert_eq!(parse("signed-outx"), None);
         assert_eq!(parse(""), None);
+    }
+
+    #[test]
+    fn hears_clerk_js_sign_outs_only() {
+        assert_eq!(parse_clerk_js(Some("signout")), Some(Signal::SignedOut));
+        assert_eq!(parse_clerk_js(Some("signin")), None);
+        assert_eq!(parse_clerk_js(None), None);
     }
 }

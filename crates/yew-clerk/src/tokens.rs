@@ -362,6 +362,8 @@ impl TokenState {
                 self.signing_out = false;
                 return;
             }
+            // Who counts as signed in for rendering; the client is the same.
+            Action::TreatPendingAsSignedOut(_) => return,
         };
         self.signing_out = false;
         self.last_answer = now;

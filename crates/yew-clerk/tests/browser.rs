@@ -28,6 +28,9 @@ mod sign_in;
 #[path = "browser/tokens.rs"]
 mod tokens;
 
+#[path = "browser/portal.rs"]
+mod portal;
+
 // option_env, not env!: clippy and doc builds run without an emulator.
 #[allow(clippy::option_env_unwrap)]
 fn emulator() -> &'static str {
@@ -539,18 +542,14 @@ async fn full_sign_out_ends_sessions_clears_storage_and_runs_the_callback() {
     storage().set_item("cart", "3 books").unwrap();
     clear_requests(emulator()).await;
 
-    // Listen as another tab would.
-    let other_tab = web_sys::BroadcastChannel::new(tabs::CHANNEL_NAME).unwrap();
+    // Listen as another tab would: a sign-out goes out in clerk-js's shape.
+    let other_tab = web_sys::BroadcastChannel::new(tabs::CLERK_JS_CHANNEL_NAME).unwrap();
     let heard = Rc::new(RefCell::new(Vec::<String>::new()));
     let sink = heard.clone();
     let _listener = gloo_events::EventListener::new(&other_tab, "message", move |e| {
-        let data = e
-            .dyn_ref::<web_sys::MessageEvent>()
-            .unwrap()
-            .data()
-            .as_string()
-            .unwrap();
-        sink.borrow_mut().push(data);
+        let data = e.dyn_ref::<web_sys::MessageEvent>().unwrap().data();
+        let kind = js_sys::Reflect::get(&data, &"type".into()).unwrap();
+        sink.borrow_mut().push(kind.as_string().unwrap_or_default());
     });
 
     let (callback, calls) = recorder::<()>();
@@ -577,10 +576,7 @@ async fn full_sign_out_ends_sessions_clears_storage_and_runs_the_callback() {
         "one request, no preflight"
     );
     wait_until("the other tab hears it", || {
-        heard
-            .borrow()
-            .iter()
-            .any(|m| m.starts_with(tabs::SIGNED_OUT))
+        heard.borrow().iter().any(|m| m == tabs::CLERK_JS_SIGN_OUT)
     })
     .await;
 }

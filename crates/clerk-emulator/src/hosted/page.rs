@@ -87,10 +87,13 @@ impl IntoResponse for Page {
             headers.insert(header::CONTENT_SECURITY_POLICY, csp);
         }
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-        // Page URLs may carry a dev-browser token: never send them on.
+        // Page URLs may carry a dev-browser token: never send them to
+        // another origin. Not `no-referrer`: under it browsers send a form
+        // post's `Origin` as `null` (Fetch, "serializing a request origin"),
+        // and the posts' origin check would refuse every real browser.
         headers.insert(
             header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
+            HeaderValue::from_static("same-origin"),
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if let Some(cookie) = self.set_cookie {

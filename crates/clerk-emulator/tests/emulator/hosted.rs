@@ -152,7 +152,7 @@ async fn the_portal_signs_in_through_the_code_step_and_returns_to_the_app() {
         resp.headers()
             .get("referrer-policy")
             .and_then(|v| v.to_str().ok()),
-        Some("no-referrer")
+        Some("same-origin")
     );
     let html = html_of(resp, StatusCode::OK).await;
     assert!(html.contains("autocomplete=\"current-password\""), "{html}");

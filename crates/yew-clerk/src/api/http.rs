@@ -8,7 +8,7 @@ use web_sys::{AbortSignal, RequestCredentials};
 
 use serde::de::DeserializeOwned;
 
-use super::models::{Client, DevBrowser, Envelope, Ignored, SignIn, Token};
+use super::models::{Client, DevBrowser, Envelope, Environment, Ignored, SignIn, Token};
 use super::request::{self, Method};
 use crate::error::ClerkError;
 use crate::storage;
@@ -27,9 +27,18 @@ pub(crate) struct Api {
 }
 
 impl Api {
+    /// On a development instance the dev browser comes from the URL first
+    /// (the Account Portal hands it back there), then from localStorage, as
+    /// clerk-js's `devBrowser.setup()` takes it.
     pub(crate) fn new(base_url: String, dev_browser: bool, timeout_ms: u32) -> Self {
         let token = if dev_browser {
-            storage::get::<String>(DEV_BROWSER_STORAGE_KEY)
+            match crate::portal::take_dev_browser_from_url() {
+                Some(token) => {
+                    storage::set(DEV_BROWSER_STORAGE_KEY, &token);
+                    Some(token)
+                }
+                None => storage::get::<String>(DEV_BROWSER_STORAGE_KEY),
+            }
         } else {
             None
         };
@@ -39,6 +48,23 @@ impl Api {
             token: RefCell::new(token),
             timeout_ms,
         }
+    }
+
+    /// The dev-browser token in use; `None` in cookie mode.
+    pub(crate) fn dev_browser_token(&self) -> Option<String> {
+        self.token.borrow().clone()
+    }
+
+    /// Drops the dev browser, here and in localStorage: the next request
+    /// starts a new one.
+    pub(crate) fn forget_dev_browser(&self) {
+        self.token.replace(None);
+        storage::remove(DEV_BROWSER_STORAGE_KEY);
+    }
+
+    /// `GET /v1/environment`: the instance's settings (hosted pages' URLs).
+    pub(crate) async fn environment(&self) -> Result<Environment, ClerkError> {
+        self.send(Method::Get, "/environment", &[]).await
     }
 
     /// `GET /v1/client`: the current client, or `None` for a browser without one.
@@ -126,8 +152,7 @@ impl Api {
             && request::api_error(answer.0, &answer.1).code()
                 == Some("dev_browser_unauthenticated");
         if stale_dev_browser {
-            self.token.replace(None);
-            storage::remove(DEV_BROWSER_STORAGE_KEY);
+            self.forget_dev_browser();
             self.ensure_dev_browser().await?;
             return self.send_once(method, path, form).await;
         }

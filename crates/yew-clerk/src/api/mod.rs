@@ -4,10 +4,10 @@ mod http;
 mod models;
 mod request;
 
-pub(crate) use http::Api;
-pub(crate) use models::Envelope;
-pub use models::{Client, EmailAddress, Session, SessionStatus, SignIn, User};
-pub(crate) use request::query_encode_into;
+pub(crate) use http::{Api, DEV_BROWSER_STORAGE_KEY};
+pub use models::{Client, EmailAddress, Session, SessionStatus, SessionTask, SignIn, User};
+pub(crate) use models::{Envelope, Environment};
+pub(crate) use request::{query_encode_into, DEV_BROWSER_PARAM};
 
 /// The error a status and body decode to, for tests.
 #[cfg(test)]

@@ -71,12 +71,20 @@ pub struct Client {
 }
 
 impl Client {
-    /// The current session: the last active one, if it is still signed in.
+    /// The current session: the last active one, if it is still signed in
+    /// (active or pending). Without a `last_active_session_id`, the first
+    /// active session, as clerk-js's `#defaultSession` picks it.
     pub fn current_session(&self) -> Option<&Session> {
-        let id = self.last_active_session_id.as_deref()?;
-        self.sessions
-            .iter()
-            .find(|s| s.id == id && s.is_signed_in())
+        match self.last_active_session_id.as_deref() {
+            Some(id) => self
+                .sessions
+                .iter()
+                .find(|s| s.id == id && s.is_signed_in()),
+            None => self
+                .sessions
+                .iter()
+                .find(|s| s.status == SessionStatus::Active),
+        }
     }
 
     /// Sessions that are signed in (active or pending), as clerk-js's
@@ -104,13 +112,54 @@ pub struct Session {
     /// cache before the state sees the client, and it is never serialized.
     #[serde(default, skip_serializing)]
     pub(crate) last_active_token: Option<Token>,
+    /// What a pending session must still do (Clerk answers `null` for none).
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub tasks: Vec<SessionTask>,
 }
 
 impl Session {
-    /// Active or pending: counts as signed in.
+    /// Active or pending: holds a sign-in (clerk-js's `signedInSessions`).
+    /// Whether a pending one counts as signed in for the app is the
+    /// provider's `treat_pending_as_signed_out`.
     pub fn is_signed_in(&self) -> bool {
         matches!(self.status, SessionStatus::Active | SessionStatus::Pending)
     }
+
+    /// Signed in, with tasks left.
+    pub fn is_pending(&self) -> bool {
+        self.status == SessionStatus::Pending
+    }
+}
+
+/// A task a pending session must finish, e.g. `choose-organization`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SessionTask {
+    /// The task's key, as Clerk names it (`choose-organization`,
+    /// `reset-password`, ...).
+    pub key: String,
+}
+
+fn null_as_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<Vec<T>>::deserialize(deserializer).map(Option::unwrap_or_default)
+}
+
+/// The parts of the instance's environment (`GET /v1/environment`) the SDK
+/// uses: where its hosted pages (the Account Portal) live.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub(crate) struct Environment {
+    pub display_config: DisplayConfig,
+}
+
+/// `display_config` of the environment.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub(crate) struct DisplayConfig {
+    pub sign_in_url: String,
+    pub sign_up_url: String,
 }
 
 /// A session's lifecycle status, as Clerk names them.
@@ -279,6 +328,56 @@ mod tests {
                 "sessions": [{"id": "sess_c", "status": "ended"}]}"#,
         );
         assert!(client.current_session().is_none());
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn without_last_active_session_the_first_active_one_is_current() {
+        let client: Client = decode(
+            r#"{"id": "client_1", "last_active_session_id": null, "sessions": [
+                {"id": "sess_a", "status": "ended", "tasks": null},
+                {"id": "sess_p", "status": "pending", "tasks": [{"key": "choose-organization"}]},
+                {"id": "sess_b", "status": "active", "tasks": null},
+                {"id": "sess_c", "status": "active", "tasks": null}]}"#,
+        );
+        assert_eq!(
+            client.current_session().map(|s| s.id.as_str()),
+            Some("sess_b")
+        );
+        assert_eq!(client.sessions[1].tasks[0].key, "choose-organization");
+        assert!(client.sessions[1].is_pending() && client.sessions[1].is_signed_in());
+        assert!(client.sessions[2].tasks.is_empty());
+        let none: Client = decode(
+            r#"{"id": "client_1", "last_active_session_id": null,
+                "sessions": [{"id": "sess_a", "status": "ended"}]}"#,
+        );
+        assert!(none.current_session().is_none());
+    }
+
+    // Shaped like the emulator's and Clerk's `Client.Environment`, most
+    // fields left out.
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn decodes_the_environment_s_hosted_pages() {
+        let environment: Environment = decode(
+            r#"{"object": "environment", "id": "env_1",
+                "auth_config": {"object": "auth_config", "single_session_mode": true},
+                "display_config": {"object": "display_config", "id": "display_config_1",
+                  "application_name": "Clerk emulator", "home_url": "http://127.0.0.1:8787",
+                  "sign_in_url": "https://foo-bar-13.accounts.dev/sign-in",
+                  "sign_up_url": "https://foo-bar-13.accounts.dev/sign-up",
+                  "after_sign_in_url": "", "captcha_provider": null},
+                "maintenance_mode": false}"#,
+        );
+        assert_eq!(
+            environment.display_config.sign_in_url,
+            "https://foo-bar-13.accounts.dev/sign-in"
+        );
+        assert_eq!(
+            environment.display_config.sign_up_url,
+            "https://foo-bar-13.accounts.dev/sign-up"
+        );
+        assert!(try_decode::<Environment>(r#"{"display_config": {"sign_in_url": 1}}"#).is_err());
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
