@@ -174,7 +174,16 @@ fn foreign_origin(state: &AppState, headers: &HeaderMap) -> Option<String> {
 /// otherwise why not (shown to the user, so nobody is sent elsewhere).
 fn checked_redirect(state: &AppState, raw: &str) -> Result<String, String> {
     let refused = |why: &str| format!("The redirect_url {raw:?} is refused: {why}");
-    let uri: Uri = raw.parse().map_err(|_| refused("it is not a URL."))?;
+    // `Uri` has no fragment and would drop it: the page's `#section` must
+    // come back too, so it is checked apart and put back.
+    let (base, fragment) = match raw.split_once('#') {
+        Some((base, fragment)) => (base, Some(fragment)),
+        None => (raw, None),
+    };
+    if fragment.is_some_and(|f| !f.bytes().all(|b| b.is_ascii_graphic())) {
+        return Err(refused("its fragment is not URL-encoded."));
+    }
+    let uri: Uri = base.parse().map_err(|_| refused("it is not a URL."))?;
     let scheme = uri
         .scheme_str()
         .filter(|s| *s == "http" || *s == "https")
@@ -189,7 +198,10 @@ fn checked_redirect(state: &AppState, raw: &str) -> Result<String, String> {
             "{origin} is not an allowed origin (start the emulator with --allowed-origin {origin} to allow it)."
         )));
     }
-    Ok(uri.to_string())
+    Ok(match fragment {
+        Some(fragment) => format!("{uri}#{fragment}"),
+        None => uri.to_string(),
+    })
 }
 
 /// `url` with the dev-browser token set as `__clerk_db_jwt` (replacing

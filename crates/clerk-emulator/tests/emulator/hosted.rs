@@ -12,8 +12,8 @@ use serde_json::Value;
 
 use crate::common::*;
 
-/// Where the app would send users back.
-const AFTER: &str = "http://127.0.0.1:8080/after?tab=1";
+/// Where the app would send users back; the fragment must come back too.
+const AFTER: &str = "http://127.0.0.1:8080/after?tab=1#section";
 
 /// A browser on the portal: its own cookie jar, redirects not followed.
 struct Browser {
@@ -299,7 +299,7 @@ async fn in_dev_browser_mode_the_portal_hands_the_dev_browser_back() {
     assert_eq!(
         back,
         format!(
-            "http://127.0.0.1:8080/after?tab=1&__clerk_db_jwt={}",
+            "http://127.0.0.1:8080/after?tab=1&__clerk_db_jwt={}#section",
             encoded(&token)
         )
     );
@@ -343,6 +343,10 @@ async fn a_redirect_to_anywhere_but_an_allowed_origin_is_refused() {
         "http://user@127.0.0.1:8080/after",
         "http://127.0.0.1:8081/after",
         "https://127.0.0.1:8080/after",
+        // A fragment goes back as is, so it must be URL-encoded already.
+        "http://127.0.0.1:8080/after#a b",
+        "http://127.0.0.1:8080/after#a\r\nSet-Cookie: x=1",
+        "https://evil.example/after#http://127.0.0.1:8080/",
     ] {
         let resp = browser
             .get(&format!("/sign-in?redirect_url={}", encoded(bad)))

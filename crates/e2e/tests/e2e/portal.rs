@@ -110,7 +110,7 @@ async fn portal_sign_in_in_dev_browser_mode_hands_the_token_back_in_the_url() ->
     env.js("localStorage.clear()").await?;
     env.browser
         .goto(&format!(
-            "{}/sign-in?redirect_url={}/account%3Ftab%3D1",
+            "{}/sign-in?redirect_url={}/account%3Ftab%3D1%23top",
             env.emulator_url, env.app_url
         ))
         .await?;
@@ -133,8 +133,8 @@ async fn portal_sign_in_in_dev_browser_mode_hands_the_token_back_in_the_url() ->
     let now = env.url().await?;
     assert_eq!(
         now,
-        format!("{}/account?tab=1", env.app_url),
-        "only the token left; it arrived as {arrived}"
+        format!("{}/account?tab=1#top", env.app_url),
+        "only the token left, the fragment kept; it arrived as {arrived}"
     );
     assert_eq!(
         stored_dev_browser(&env).await?.as_deref(),
