@@ -327,7 +327,6 @@ impl Env {
             .unwrap_or_default())
     }
 
-    /// Fills in and submits the sign-in form on the page shown.
     /// Submits the password form, and the code step with the e-mailed code
     /// when Clerk asks for one (Client Trust, on a browser it does not know
     /// yet for this user).
@@ -336,11 +335,30 @@ impl Env {
         self.fill("#identifier", email).await?;
         self.fill("#password", password).await?;
         self.click("#sign-in").await?;
+        let (form, code_step) = (
+            format!("{}/sign-in", self.app_url),
+            format!("{}/sign-in/factor-two", self.app_url),
+        );
+        self.enter_code_if_asked(email, sent, &form, &code_step)
+            .await
+    }
+
+    /// After a password was submitted on a page under `form` (a URL
+    /// prefix): waits until the browser leaves it, and when it lands under
+    /// `code_step` enters the code e-mailed to `email` beyond the first
+    /// `sent`. The app's own form and Clerk's hosted one both end here.
+    pub async fn enter_code_if_asked(
+        &self,
+        email: &str,
+        sent: usize,
+        form: &str,
+        code_step: &str,
+    ) -> Result<()> {
         let asked = wait_until("the sign-in to finish or ask for a code", || async {
-            let path = self.path().await?;
-            Ok(if path.starts_with("/sign-in/factor-two") {
+            let url = self.url().await?;
+            Ok(if url.starts_with(code_step) {
                 Some(true)
-            } else if path.starts_with("/sign-in") {
+            } else if url.starts_with(form) {
                 None
             } else {
                 Some(false)
@@ -444,16 +462,6 @@ impl Env {
             .await?
             .error_for_status()?;
         Ok(())
-    }
-
-    /// The newest e-mail code the emulator "sent" to `to`.
-    pub async fn latest_code(&self, to: &str) -> Result<String> {
-        self.emails(to)
-            .await?
-            .last()
-            .and_then(|e| e["code"].as_str())
-            .map(str::to_owned)
-            .ok_or_else(|| Error::Setup(format!("no code was sent to {to}")))
     }
 
     /// Marks a session pending with tasks (`POST /__emulator/sessions/{id}`).

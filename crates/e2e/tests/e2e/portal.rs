@@ -18,27 +18,12 @@ async fn portal_password(env: &Env, email: &str, password: &str) -> Result<()> {
 async fn portal_sign_in(env: &Env, email: &str, password: &str) -> Result<()> {
     let sent = env.emails(email).await?.len();
     portal_password(env, email, password).await?;
-    let (portal, factor_two) = (
+    let (portal, code_step) = (
         format!("{}/", env.emulator_url),
         format!("{}/sign-in/factor-two", env.emulator_url),
     );
-    let asked = wait_until("the portal to finish or ask for a code", || async {
-        let url = env.url().await?;
-        Ok(if url.starts_with(&factor_two) {
-            Some(true)
-        } else if url.starts_with(&portal) {
-            None
-        } else {
-            Some(false)
-        })
-    })
-    .await?;
-    if asked {
-        let code = env.emailed_code(email, sent).await?;
-        env.fill("#code", &code).await?;
-        env.click("button[type=submit]").await?;
-    }
-    Ok(())
+    env.enter_code_if_asked(email, sent, &portal, &code_step)
+        .await
 }
 
 /// The dev browser the app stored (localStorage keeps it as JSON).
@@ -161,7 +146,7 @@ async fn sign_out_keeps_the_dev_browser_so_the_next_sign_in_needs_no_code() -> R
     portal_password(&env, DEMO.0, DEMO.1).await?;
     env.wait_url_prefix(&format!("{}/sign-in/factor-two", env.emulator_url))
         .await?;
-    let code = env.latest_code(DEMO.0).await?;
+    let code = env.emailed_code(DEMO.0, 0).await?;
     env.fill("#code", &code).await?;
     env.click("button[type=submit]").await?;
     env.wait_text("#status", "Active session: sess_").await?;
